@@ -1,0 +1,51 @@
+"""The public names: runtime modules, their stubs and the package root agree."""
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import asyncio_extras
+
+STUBS = Path(__file__).resolve().parent.parent / "stubs" / "asyncio_extras"
+MODULES = sorted(path.stem for path in STUBS.glob("*.pyi") if path.stem != "__init__")
+
+
+def stub_all(stub: Path) -> tuple[str, ...]:
+    """Read ``__all__`` from a stub file, which is never imported."""
+    for node in ast.parse(stub.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, tuple)
+            return tuple(str(name) for name in value)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    raise AssertionError(f"{stub.name} declares no __all__")
+
+
+def test_every_runtime_module_has_a_stub_and_every_stub_a_module() -> None:
+    runtime = sorted(
+        path.stem for path in Path(asyncio_extras.__file__).parent.glob("*.py") if path.stem != "__init__"
+    )
+    assert MODULES == runtime
+    assert MODULES, "no stubs found"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_all_matches_its_stub_and_names_defined_objects(name: str) -> None:
+    module = importlib.import_module(f"asyncio_extras.{name}")
+    assert module.__all__ == stub_all(STUBS / f"{name}.pyi")
+    for public in module.__all__:
+        assert getattr(module, public).__module__ == module.__name__
+
+
+def test_package_root_exports_every_public_name_of_every_module() -> None:
+    expected: list[str] = []
+    for name in MODULES:
+        module = importlib.import_module(f"asyncio_extras.{name}")
+        expected += module.__all__
+        for public in module.__all__:
+            assert getattr(asyncio_extras, public) is getattr(module, public)
+    assert sorted(asyncio_extras.__all__) == sorted(expected)
+    assert asyncio_extras.__all__ == stub_all(STUBS / "__init__.pyi")
