@@ -27,12 +27,10 @@ import _venv
 from _venv import ROOT
 
 TYPED_TREES = ["stubs", "tests", "typetests", "bench", "examples", "scripts"]
-# What the built wheel must hold besides its .dist-info folder.
+# What the built wheel must hold besides its .dist-info folder: the modules, their stubs and py.typed.
 WHEEL_FILES = {
-    "asyncio_extras/__init__.py",
-    "asyncio_extras/__init__.pyi",
-    "asyncio_extras/contextmanager.py",
-    "asyncio_extras/contextmanager.pyi",
+    *(f"asyncio_extras/{path.name}" for path in (ROOT / "asyncio_extras").glob("*.py")),
+    *(f"asyncio_extras/{path.name}" for path in (ROOT / "stubs" / "asyncio_extras").glob("*.pyi")),
     "asyncio_extras/py.typed",
 }
 

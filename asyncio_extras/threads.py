@@ -1,0 +1,270 @@
+"""Calls between the event loop and worker threads."""
+
+from __future__ import annotations
+
+__all__ = ("call_async", "call_in_executor", "threadpool")
+
+import asyncio
+import threading
+from collections.abc import Callable, Generator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future as ThreadFuture
+from contextvars import Context, copy_context
+from functools import partial, wraps
+from inspect import isasyncgenfunction, isawaitable, iscoroutinefunction
+from types import TracebackType
+from types import coroutine as _generator_based_coroutine
+from typing import Any
+
+# How often a thread waiting in call_async() checks that the loop still runs.
+_LOOP_CHECK_INTERVAL = 0.05
+
+
+def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor: Executor | None = None) -> Any:
+    """Run a function, or the body of an ``async with`` block, in a worker thread.
+
+    ``@threadpool`` or ``@threadpool(executor)`` makes a synchronous function
+    return an awaitable of its result when called in the event-loop thread,
+    running it in ``executor`` (the loop's default when None). Called in a
+    thread without a running loop, it runs directly and returns its result;
+    typed code makes that call as ``func.__wrapped__(...)``.
+
+    ``async with threadpool(executor):`` runs the body of the block in a
+    thread of ``executor`` and returns to the event-loop thread after it. The
+    block sees the task's context variables and what it sets stays set.
+    Cancelling the task while the block runs lets the block finish, then
+    raises CancelledError in the task. An ``await`` inside the block raises
+    RuntimeError at that point.
+
+    :param arg: the function to decorate, or the executor
+    :param executor: the executor, given by keyword
+    :raises TypeError: if ``arg`` is neither a function nor an executor, if
+        the function is a coroutine function, or if both ``arg`` and
+        ``executor`` are given
+    """
+    if arg is None or isinstance(arg, Executor):
+        if arg is not None and executor is not None:
+            raise TypeError("threadpool() takes the executor once, positionally or as executor=, not both")
+        return _Threadpool(arg if executor is None else executor)
+    if not callable(arg):
+        raise TypeError(f"threadpool() needs a function or an executor, got {type(arg).__name__}")
+    return _Threadpool(executor)(arg)
+
+
+def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor | None = None, **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` in ``executor`` and return an asyncio future of the result.
+
+    This is ``loop.run_in_executor(executor, func, *args)`` with keyword
+    arguments too. In a thread pool (the loop's default when ``executor`` is
+    None) the call sees the caller's context variables, as with
+    ``asyncio.to_thread``; other executors, process pools among them, get a
+    plain call, which they must be able to pickle.
+
+    :raises TypeError: if ``func`` is not callable
+    :raises RuntimeError: if no event loop runs in this thread, or the executor is shut down
+    """
+    if not callable(func):
+        raise TypeError(f"call_in_executor() needs a callable, got {type(func).__name__}")
+    return _submit(asyncio.get_running_loop(), executor, func, args, kwargs)
+
+
+def call_async(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call ``func(*args, **kwargs)`` in the thread of ``loop`` and return its result here.
+
+    For use in worker threads. If the call returns an awaitable, it is awaited
+    in the loop first; a plain function runs without a task. An exception is
+    raised here, in the calling thread.
+
+    :raises RuntimeError: if an event loop runs in this thread (waiting would
+        block it), or ``loop`` is closed, not running, or stops before the
+        call completes
+    """
+    if asyncio._get_running_loop() is not None:
+        raise RuntimeError(
+            "call_async() blocks until the call completes, so it cannot run in an event loop's thread: "
+            "there, call or await the function directly"
+        )
+    if not loop.is_running():
+        raise RuntimeError(f"call_async() needs a running event loop, and {loop!r} is not running")
+    outcome: ThreadFuture[Any] = ThreadFuture()
+
+    def run_in_loop() -> None:
+        if outcome.cancelled():  # the caller gave up while the loop was stopped
+            return
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            outcome.set_exception(exc)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            return
+        if isawaitable(result):
+            asyncio.ensure_future(result, loop=loop).add_done_callback(partial(_copy_outcome, outcome))
+        else:
+            outcome.set_result(result)
+
+    loop.call_soon_threadsafe(run_in_loop)
+    while True:
+        try:
+            return outcome.result(timeout=_LOOP_CHECK_INTERVAL)
+        except TimeoutError:
+            if not loop.is_running() and outcome.cancel():
+                raise RuntimeError("the event loop stopped before the call_async() call completed") from None
+
+
+class _Threadpool:
+    """The decorator and ``async with`` block made by ``threadpool()`` or ``threadpool(executor)``."""
+
+    __slots__ = ("_executor",)
+
+    def __init__(self, executor: Executor | None) -> None:
+        self._executor = executor
+
+    def __call__(self, func: Callable[..., Any], /) -> Callable[..., Any]:
+        if iscoroutinefunction(func) or isasyncgenfunction(func):
+            raise TypeError(
+                f"threadpool() runs synchronous functions in a worker thread, but {func.__qualname__} "
+                f"is asynchronous: await it directly"
+            )
+        executor = self._executor
+
+        @wraps(func)
+        def run_in_worker(*args: Any, **kwargs: Any) -> Any:
+            loop = asyncio._get_running_loop()
+            if loop is None:  # already in a worker thread
+                return func(*args, **kwargs)
+            return _submit(loop, executor, func, args, kwargs)
+
+        return run_in_worker
+
+    async def __aenter__(self) -> None:
+        if _worker.in_block:
+            raise RuntimeError("async with threadpool() blocks cannot nest: the outer block already runs in a worker thread")
+        executor = self._executor
+        if executor is not None and not isinstance(executor, ThreadPoolExecutor):
+            raise TypeError(
+                f"async with threadpool(executor) runs the block in a thread of this process, which needs "
+                f"a ThreadPoolExecutor, got {type(executor).__name__}"
+            )
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        if task is None:
+            raise RuntimeError("async with threadpool() must run in an asyncio task")
+        resumed = _BlockFuture(loop=loop)
+        # Start the worker only once the task has finished its step: until then its coroutine is running here.
+        loop.call_soon(_start_block, loop, executor, task, resumed)
+        await _suspend(resumed)
+        # From here on, until __aexit__, this coroutine runs in the worker thread.
+
+    async def __aexit__(
+        self, typ: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if not _worker.in_block:
+            raise RuntimeError("exiting an async with threadpool() block that this thread did not enter")
+        await _return_to_loop()
+        # Back in the event-loop thread; the body's exception, if any, propagates from here.
+
+
+class _BlockFuture(asyncio.Future[None]):
+    """What a task awaits while its own coroutine runs a threadpool() block in a worker thread.
+
+    It refuses cancellation, so that ``Task.cancel()`` cannot throw into a
+    coroutine another thread is running: the task then raises CancelledError
+    at its next step, right after the block.
+    """
+
+    task_context: Context | None = None  # set when the task registers its wake-up
+
+    def cancel(self, msg: Any | None = None) -> bool:
+        return False
+
+    def add_done_callback(self, fn: Callable[[_BlockFuture], object], /, *, context: Context | None = None) -> None:
+        # The task passes its own context (the very object, not a copy): the block must run in it.
+        self.task_context = context
+        super().add_done_callback(fn, context=context)
+
+
+class _WorkerState(threading.local):
+    in_block = False  # True while this thread runs the body of a threadpool() block
+
+
+_worker = _WorkerState()
+# What __aexit__ yields up the task's coroutine to hand it back to the worker thread.
+_BLOCK_END = object()
+_AWAIT_IN_BLOCK = (
+    "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
+    "await after the block instead"
+)
+
+
+@_generator_based_coroutine
+def _suspend(future: asyncio.Future[None]) -> Generator[Any, None, None]:
+    # As Future.__await__ does, without its check that the future is done when
+    # resumed: the worker thread resumes the coroutine while it is pending.
+    future._asyncio_future_blocking = True
+    yield future
+
+
+@_generator_based_coroutine
+def _return_to_loop() -> Generator[Any, None, None]:
+    yield _BLOCK_END
+
+
+def _start_block(
+    loop: asyncio.AbstractEventLoop, executor: Executor | None, task: asyncio.Task[Any], resumed: _BlockFuture
+) -> None:
+    # Whatever goes wrong here, the task raises it from __aenter__ (an executor shut down, say).
+    try:
+        if resumed.task_context is None:
+            raise RuntimeError("async with threadpool() needs a task that registers its wake-up with its context")
+        # The block reports through `resumed`; the future run_in_executor returns has nothing to add.
+        _ = loop.run_in_executor(executor, _run_block, task.get_coro(), resumed.task_context, resumed, loop)
+    except BaseException as exc:
+        resumed.set_exception(exc)
+
+
+def _run_block(coro: Any, context: Context, resumed: _BlockFuture, loop: asyncio.AbstractEventLoop) -> None:
+    """In the worker thread: run the task's coroutine from the block's start to its end."""
+    error: BaseException | None = None
+    _worker.in_block = True
+    try:
+        yielded = context.run(coro.send, None)
+        while yielded is not _BLOCK_END:  # the body awaited something
+            yielded = context.run(coro.throw, RuntimeError(_AWAIT_IN_BLOCK))
+    except StopIteration:  # a future cannot hold StopIteration
+        error = RuntimeError("the task's coroutine returned inside an async with threadpool() block")
+    except BaseException as exc:  # the coroutine could not be resumed, or ended inside the block
+        error = exc
+    finally:
+        _worker.in_block = False
+    if error is None:
+        loop.call_soon_threadsafe(resumed.set_result, None)
+    else:
+        loop.call_soon_threadsafe(resumed.set_exception, error)
+
+
+def _submit(
+    loop: asyncio.AbstractEventLoop,
+    executor: Executor | None,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> asyncio.Future[Any]:
+    """Run ``func(*args, **kwargs)`` in ``executor``: the one thread hop every helper makes."""
+    if executor is None or isinstance(executor, ThreadPoolExecutor):
+        # A thread of this process: carry the caller's context variables over.
+        func, args = copy_context().run, (func, *args)
+    if kwargs:
+        return loop.run_in_executor(executor, partial(func, *args, **kwargs))
+    return loop.run_in_executor(executor, func, *args)
+
+
+def _copy_outcome(outcome: ThreadFuture[Any], task: asyncio.Future[Any]) -> None:
+    if outcome.cancelled():
+        return
+    if task.cancelled():
+        outcome.set_exception(asyncio.CancelledError())
+    elif (exc := task.exception()) is not None:
+        outcome.set_exception(exc)
+    else:
+        outcome.set_result(task.result())
