@@ -58,6 +58,8 @@ async def decorated_functions(store: Store) -> None:
     assert_type(await decompress(b""), bytes)
     assert_type(await store.load("k"), dict[str, int])
 
+    assert_type(parse.__name__, str)
+
     # In a worker thread, the direct call.
     assert_type(parse.__wrapped__("a b"), list[str])
     assert_type(store.load.__wrapped__("k"), dict[str, int])

@@ -18,6 +18,8 @@ _Ts = TypeVarTuple("_Ts")
 # worker thread (no running loop), call __wrapped__ for the direct call.
 @type_check_only
 class _ThreadpoolFunction(Protocol[_P, _R]):
+    __name__: str
+    __qualname__: str
     @property
     def __wrapped__(self) -> Callable[_P, _R]: ...
     def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_R]: ...
