@@ -6,15 +6,14 @@ __all__ = ("call_async", "call_in_executor", "threadpool")
 
 import asyncio
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures import Future as ThreadFuture
 from contextvars import Context, copy_context
 from functools import partial, wraps
-from inspect import isasyncgenfunction, isawaitable, iscoroutinefunction
+from inspect import isasyncgenfunction, iscoroutinefunction
 from types import TracebackType
 from types import coroutine as _generator_based_coroutine
-from typing import Any
+from typing import Any, cast
 
 # How often a thread waiting in call_async() checks that the loop still runs.
 _LOOP_CHECK_INTERVAL = 0.05
@@ -86,30 +85,9 @@ def call_async(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], /, *ar
         )
     if not loop.is_running():
         raise RuntimeError(f"call_async() needs a running event loop, and {loop!r} is not running")
-    outcome: ThreadFuture[Any] = ThreadFuture()
-
-    def run_in_loop() -> None:
-        if outcome.cancelled():  # the caller gave up while the loop was stopped
-            return
-        try:
-            result = func(*args, **kwargs)
-        except BaseException as exc:
-            outcome.set_exception(exc)
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            return
-        if isawaitable(result):
-            asyncio.ensure_future(result, loop=loop).add_done_callback(partial(_copy_outcome, outcome))
-        else:
-            outcome.set_result(result)
-
-    loop.call_soon_threadsafe(run_in_loop)
-    while True:
-        try:
-            return outcome.result(timeout=_LOOP_CHECK_INTERVAL)
-        except TimeoutError:
-            if not loop.is_running() and outcome.cancel():
-                raise RuntimeError("the event loop stopped before the call_async() call completed") from None
+    call = _CallInLoop(loop, func, args, kwargs)
+    loop.call_soon_threadsafe(call.run)
+    return call.wait()
 
 
 class _Threadpool:
@@ -173,7 +151,11 @@ class _BlockFuture(asyncio.Future[None]):
     at its next step, right after the block.
     """
 
-    task_context: Context | None = None  # set when the task registers its wake-up
+    __slots__ = ("task_context",)
+
+    def __init__(self, *, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
+        self.task_context: Context | None = None  # set when the task registers its wake-up
 
     def cancel(self, msg: Any | None = None) -> bool:
         return False
@@ -217,8 +199,16 @@ def _start_block(
     try:
         if resumed.task_context is None:
             raise RuntimeError("async with threadpool() needs a task that registers its wake-up with its context")
-        # The block reports through `resumed`; the future run_in_executor returns has nothing to add.
-        _ = loop.run_in_executor(executor, _run_block, task.get_coro(), resumed.task_context, resumed, loop)
+        coro, context = task.get_coro(), resumed.task_context
+        # The block reports through `resumed`, so the future that run_in_executor would
+        # add (and its extra wake-up of the loop) is not needed: submit directly where
+        # the executor is known. asyncio keeps its default one in _default_executor.
+        if executor is None:
+            executor = getattr(loop, "_default_executor", None)
+        if executor is None:
+            _ = loop.run_in_executor(None, _run_block, coro, context, resumed, loop)
+        else:
+            executor.submit(_run_block, coro, context, resumed, loop)
     except BaseException as exc:
         resumed.set_exception(exc)
 
@@ -259,12 +249,70 @@ def _submit(
     return loop.run_in_executor(executor, func, *args)
 
 
-def _copy_outcome(outcome: ThreadFuture[Any], task: asyncio.Future[Any]) -> None:
-    if outcome.cancelled():
-        return
-    if task.cancelled():
-        outcome.set_exception(asyncio.CancelledError())
-    elif (exc := task.exception()) is not None:
-        outcome.set_exception(exc)
-    else:
-        outcome.set_result(task.result())
+class _CallInLoop:
+    """One call_async() call: made in the loop's thread, waited for in the calling thread.
+
+    A bare lock, released when the outcome is in, is the cheapest hand-over
+    between the two threads (a concurrent.futures.Future costs noticeably more).
+    """
+
+    __slots__ = ("_abandoned", "_args", "_done", "_error", "_func", "_kwargs", "_loop", "_result")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        self._loop = loop
+        self._func = func
+        self._args = args
+        self._kwargs = kwargs
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._abandoned = False  # set by the waiting thread when it gives up; the call must not run then
+        self._done = threading.Lock()
+        self._done.acquire()
+
+    def run(self) -> None:
+        """In the loop's thread: make the call, and await its result if it is awaitable."""
+        if self._abandoned:
+            return
+        try:
+            result: object = self._func(*self._args, **self._kwargs)
+        except BaseException as exc:
+            self._finish(None, exc)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            return
+        # Asking the type (not inspect.isawaitable's ABC check) keeps plain calls cheap.
+        if hasattr(type(result), "__await__"):
+            awaitable = cast("Awaitable[Any]", result)
+            asyncio.ensure_future(awaitable, loop=self._loop).add_done_callback(self._finish_from)
+        else:
+            self._finish(result, None)
+
+    def wait(self) -> Any:
+        """In the calling thread: return the result or raise the exception, once it is in."""
+        while not self._done.acquire(timeout=_LOOP_CHECK_INTERVAL):
+            if not self._loop.is_running():
+                self._abandoned = True
+                if self._done.acquire(blocking=False):  # it completed just before the loop stopped
+                    break
+                raise RuntimeError("the event loop stopped before the call_async() call completed")
+        if self._error is not None:
+            try:
+                raise self._error
+            finally:
+                self._error = None  # no reference cycle through the traceback
+        return self._result
+
+    def _finish_from(self, future: asyncio.Future[Any]) -> None:
+        try:
+            result = future.result()
+        except BaseException as exc:  # CancelledError too
+            self._finish(None, exc)
+        else:
+            self._finish(result, None)
+
+    def _finish(self, result: Any, error: BaseException | None) -> None:
+        self._result = result
+        self._error = error
+        self._done.release()

@@ -93,7 +93,8 @@ def mypy_contract(ctx: Context) -> bool:
 
 
 def pyright(ctx: Context) -> bool:
-    return run(ctx.python, "-m", "pyright")
+    # Pyright looks for imports in the environment it is told of, not the one it runs in.
+    return run(ctx.python, "-m", "pyright", "--pythonpath", ctx.python)
 
 
 def stubtest(ctx: Context) -> bool:
