@@ -139,6 +139,9 @@ class _Threadpool:
     ) -> None:
         if not _worker.in_block:
             raise RuntimeError("exiting an async with threadpool() block that this thread did not enter")
+        if isinstance(value, RuntimeError) and str(value) == "no running event loop":
+            # asyncio's own words, from an await that needed the loop before it could reach us.
+            value.add_note(_AWAIT_IN_BLOCK)
         await _return_to_loop()
         # Back in the event-loop thread; the body's exception, if any, propagates from here.
 

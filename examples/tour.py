@@ -6,9 +6,12 @@ Run from the project's root: ``python3 -m examples.tour``
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+import zlib
 from collections.abc import AsyncGenerator
 
-from asyncio_extras import async_contextmanager
+from asyncio_extras import async_contextmanager, call_async, call_in_executor, threadpool
 
 
 @async_contextmanager
@@ -36,6 +39,20 @@ async def back_up(records: int) -> str:
     return f"{records} records backed up"
 
 
+def thread_name() -> str:
+    return threading.current_thread().name
+
+
+@threadpool
+def checksum(data: bytes) -> tuple[int, str]:
+    return zlib.crc32(data), thread_name()
+
+
+async def lookup(key: str) -> str:
+    await asyncio.sleep(0.01)
+    return f"value of {key} (looked up in {thread_name()})"
+
+
 async def main() -> None:
     print("async_contextmanager: an async generator function becomes an async context manager")
     async with connection("example.org") as conn:
@@ -49,6 +66,20 @@ async def main() -> None:
     print("\nthe same context manager decorates a coroutine function; each call enters it afresh")
     print(f"  {await back_up(3)}")
     print(f"  {await back_up(5)}")
+
+    loop = asyncio.get_running_loop()
+    print(f"\nthe event loop runs in {thread_name()}")
+    crc, where = await checksum(b"asyncio_extras")
+    print(f"@threadpool: checksum {crc:#010x} computed in {where}")
+    print(f"call_in_executor: divmod(17, 5) = {await call_in_executor(divmod, 17, 5)} in a worker thread")
+
+    print("async with threadpool(): the body of the block runs in a worker thread")
+    started = time.perf_counter()
+    async with threadpool():
+        print(f"  in the block: {thread_name()}, blocking for 50 ms without stalling the loop")
+        time.sleep(0.05)
+        print(f"  call_async back into the loop: {call_async(loop, lookup, 'user:42')}")
+    print(f"  after the block: back in {thread_name()}, {(time.perf_counter() - started) * 1000:.0f} ms later")
 
 
 if __name__ == "__main__":

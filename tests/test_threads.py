@@ -292,6 +292,17 @@ async def test_await_inside_the_block_raises_runtime_error_and_the_task_goes_on(
         pass
 
 
+async def test_await_needing_the_loop_inside_the_block_gets_a_note_saying_why() -> None:
+    with pytest.raises(RuntimeError) as info:
+        async with threadpool():
+            await asyncio.sleep(1)
+    assert str(info.value) == "no running event loop"
+    assert info.value.__notes__ == [
+        "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
+        "await after the block instead"
+    ]
+
+
 async def test_exception_in_the_block_propagates_as_same_object_in_the_loop_thread() -> None:
     loop_thread = threading.get_ident()
     error = ValueError("from the block")
