@@ -8,12 +8,14 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from contextvars import Context, copy_context
-from functools import partial, wraps
+from contextvars import Context
+from functools import wraps
 from inspect import isasyncgenfunction, iscoroutinefunction
 from types import TracebackType
 from types import coroutine as _generator_based_coroutine
 from typing import Any, cast
+
+from asyncio_extras._workers import call_in_worker, submit
 
 # How often a thread waiting in call_async() checks that the loop still runs.
 _LOOP_CHECK_INTERVAL = 0.05
@@ -64,7 +66,7 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
     """
     if not callable(func):
         raise TypeError(f"call_in_executor() needs a callable, got {type(func).__name__}")
-    return _submit(asyncio.get_running_loop(), executor, func, args, kwargs)
+    return submit(asyncio.get_running_loop(), executor, func, args, kwargs)
 
 
 def call_async(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -108,10 +110,7 @@ class _Threadpool:
 
         @wraps(func)
         def run_in_worker(*args: Any, **kwargs: Any) -> Any:
-            loop = asyncio._get_running_loop()
-            if loop is None:  # already in a worker thread
-                return func(*args, **kwargs)
-            return _submit(loop, executor, func, args, kwargs)
+            return call_in_worker(executor, func, args, kwargs)
 
         return run_in_worker
 
@@ -234,22 +233,6 @@ def _run_block(coro: Any, context: Context, resumed: _BlockFuture, loop: asyncio
         loop.call_soon_threadsafe(resumed.set_result, None)
     else:
         loop.call_soon_threadsafe(resumed.set_exception, error)
-
-
-def _submit(
-    loop: asyncio.AbstractEventLoop,
-    executor: Executor | None,
-    func: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> asyncio.Future[Any]:
-    """Run ``func(*args, **kwargs)`` in ``executor``: the one thread hop every helper makes."""
-    if executor is None or isinstance(executor, ThreadPoolExecutor):
-        # A thread of this process: carry the caller's context variables over.
-        func, args = copy_context().run, (func, *args)
-    if kwargs:
-        return loop.run_in_executor(executor, partial(func, *args, **kwargs))
-    return loop.run_in_executor(executor, func, *args)
 
 
 class _CallInLoop:

@@ -1,4 +1,13 @@
 from asyncio_extras.contextmanager import async_contextmanager as async_contextmanager, yield_ as yield_
+from asyncio_extras.file import AsyncFileWrapper as AsyncFileWrapper, open_async as open_async
 from asyncio_extras.threads import call_async as call_async, call_in_executor as call_in_executor, threadpool as threadpool
 
-__all__ = ("async_contextmanager", "call_async", "call_in_executor", "threadpool", "yield_")
+__all__ = (
+    "AsyncFileWrapper",
+    "async_contextmanager",
+    "call_async",
+    "call_in_executor",
+    "open_async",
+    "threadpool",
+    "yield_",
+)

@@ -1,0 +1,328 @@
+"""Non-blocking file I/O: the file's methods run in a worker thread."""
+
+from __future__ import annotations
+
+__all__ = ("AsyncFileWrapper", "open_async")
+
+import asyncio
+import io
+import re
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from itertools import islice
+from operator import length_hint
+from concurrent.futures import Executor
+from types import TracebackType
+from typing import IO, Any, AnyStr, Generic, cast
+
+from asyncio_extras._workers import call_in_worker, submit
+
+# How much is read ahead at once: bytes in binary files, characters in text files.
+_READ_AHEAD = 1 << 20
+# Most lines served from memory before the event loop gets a turn, so that
+# a consumer that never awaits cannot stall the loop for long.
+_LINES_PER_TURN = 8192
+
+
+def open_async(
+    file: Any,
+    mode: str = "r",
+    buffering: int = -1,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+    closefd: bool = True,
+    opener: Callable[[str, int], int] | None = None,
+    *,
+    executor: Executor | None = None,
+) -> AsyncFileWrapper[Any]:
+    """Return an :class:`AsyncFileWrapper` that opens ``file`` on first use.
+
+    The parameters are those of :func:`open`, plus ``executor``, where every
+    operation on the file runs (the loop's default executor when None).
+    ``await open_async(...)``, ``async with open_async(...) as f`` and
+    ``async for line in open_async(...)`` all open it; only the first two
+    leave it open, ``async for`` closes what it opened when it ends.
+    Errors of :func:`open` (a bad mode, a missing file) are raised there.
+
+    Example::
+
+        async with open_async(path, "rb") as f:
+            data = await f.read()
+    """
+    return AsyncFileWrapper(
+        file, mode, buffering, encoding, errors, newline, closefd, opener, executor=executor
+    )
+
+
+class AsyncFileWrapper(Generic[AnyStr]):
+    """A file whose blocking methods run in a worker thread.
+
+    Called in the event-loop thread, ``read``, ``readline``, ``readlines``,
+    ``write``, ``writelines``, ``seek``, ``tell``, ``truncate``, ``flush`` and
+    ``close`` return futures; in a thread without a running loop they run
+    directly. ``async for line in f`` and :meth:`async_readchunks` read ahead
+    in large blocks and serve from memory, yet observe the file exactly as its
+    own iteration and ``read(size)`` do, also mixed with the other methods.
+    """
+
+    def __init__(
+        self,
+        file: Any,
+        mode: str = "r",
+        buffering: int = -1,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+        closefd: bool = True,
+        opener: Callable[[str, int], int] | None = None,
+        *,
+        executor: Executor | None = None,
+    ) -> None:
+        self._open_args = (file, mode, buffering, encoding, errors, newline, closefd, opener)
+        self._newline = newline
+        self._executor = executor
+        self._file: IO[Any] | None = None
+        self._open_abandoned = False  # the task that opened the file was cancelled meanwhile
+        # Read ahead: pieces (lines or chunks) of the file from position _start
+        # on, served through _unserved; emptied when the file is used otherwise,
+        # which also ends any iteration over them.
+        self._pieces: list[AnyStr] = []
+        self._unserved: Iterator[AnyStr] = iter(self._pieces)
+        self._read_by: Callable[[IO[Any], bool], list[AnyStr]] | None = None
+        self._start = 0
+
+    # --- attributes and methods that do not block ---
+
+    @property
+    def name(self) -> str | bytes | int:
+        name: str | bytes | int = self._opened().name
+        return name
+
+    @property
+    def mode(self) -> str:
+        return self._opened().mode
+
+    @property
+    def closed(self) -> bool:
+        return self._opened().closed
+
+    @property
+    def encoding(self) -> str:
+        return self._text().encoding
+
+    @property
+    def errors(self) -> str | None:
+        return self._text().errors
+
+    @property
+    def newlines(self) -> str | tuple[str, ...] | None:
+        newlines: str | tuple[str, ...] | None = getattr(self._opened(), "newlines", None)
+        return newlines
+
+    def fileno(self) -> int:
+        return self._opened().fileno()
+
+    def isatty(self) -> bool:
+        return self._opened().isatty()
+
+    def readable(self) -> bool:
+        return self._opened().readable()
+
+    def writable(self) -> bool:
+        return self._opened().writable()
+
+    def seekable(self) -> bool:
+        return self._opened().seekable()
+
+    # --- methods that run in the worker thread ---
+
+    def read(self, size: int | None = -1, /) -> Any:
+        return self._in_worker("read", size)
+
+    def readline(self, size: int | None = -1, /) -> Any:
+        return self._in_worker("readline", size)
+
+    def readlines(self, hint: int = -1, /) -> Any:
+        return self._in_worker("readlines", hint)
+
+    def write(self, data: Any, /) -> Any:
+        return self._in_worker("write", data)
+
+    def writelines(self, lines: Any, /) -> Any:
+        return self._in_worker("writelines", lines)
+
+    def seek(self, offset: int, whence: int = 0, /) -> Any:
+        return self._in_worker("seek", offset, whence)
+
+    def tell(self) -> Any:
+        return self._in_worker("tell")
+
+    def truncate(self, size: int | None = None, /) -> Any:
+        return self._in_worker("truncate", size)
+
+    def flush(self) -> Any:
+        return self._in_worker("flush")
+
+    def close(self) -> Any:
+        """Close the file (if it was opened), in the worker thread; a no-op when closed already."""
+        closing: object = call_in_worker(self._executor, self._close, (), {})
+        if isinstance(closing, asyncio.Future):
+            # Shielded: cancelling the caller must not keep a queued close from running.
+            return asyncio.shield(cast("asyncio.Future[None]", closing))
+        return closing
+
+    # --- opening, async with, async for ---
+
+    def __await__(self) -> Generator[Any, Any, AsyncFileWrapper[AnyStr]]:
+        return self.__aenter__().__await__()
+
+    async def __aenter__(self) -> AsyncFileWrapper[AnyStr]:
+        await self._ensure_open()
+        return self
+
+    async def __aexit__(
+        self, typ: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def __aiter__(self) -> AsyncIterator[AnyStr]:
+        return self._serve(self._read_lines)
+
+    def async_readchunks(self, size: int) -> AsyncIterator[AnyStr]:
+        """Iterate over the file in chunks of ``size`` bytes (binary) or characters (text).
+
+        Gives what a loop of ``read(size)`` would, reading ahead in large blocks.
+
+        :raises ValueError: if ``size`` is not positive
+        """
+        if size <= 0:
+            raise ValueError(f"async_readchunks() needs a positive size, got {size}")
+        return self._serve(lambda file, ahead: self._read_chunks(file, size, ahead))
+
+    async def _ensure_open(self) -> None:
+        if self._file is None:
+            opening = submit(asyncio.get_running_loop(), self._executor, self._open, (), {})
+            try:
+                await asyncio.shield(opening)
+            except asyncio.CancelledError:
+                # The open goes on in its thread. Whichever of this and _open()
+                # comes second closes the file; a file just opened has nothing to flush.
+                self._open_abandoned = True
+                if self._file is not None:
+                    self._file.close()
+                raise
+
+    async def _serve(self, read_ahead: Callable[[IO[Any], bool], list[AnyStr]]) -> AsyncIterator[AnyStr]:
+        """Yield the pieces that ``read_ahead`` reads, refilling in the worker thread when all are served."""
+        opened_here = self._file is None
+        if opened_here:
+            await self._ensure_open()
+        try:
+            while True:
+                if self._read_by is read_ahead:  # lines for a line iterator, chunks of its size for a chunk one
+                    for piece in islice(self._unserved, _LINES_PER_TURN):
+                        yield piece
+                    if length_hint(self._unserved):
+                        await asyncio.sleep(0)  # let the loop run between long runs of lines
+                        continue
+                if not await submit(asyncio.get_running_loop(), self._executor, self._refill, (read_ahead,), {}):
+                    return
+        finally:
+            if opened_here:
+                await self.close()
+
+    # --- in the worker thread ---
+
+    def _open(self) -> None:
+        self._file = open(*self._open_args)  # noqa: SIM115 - closed by close()
+        if self._open_abandoned:
+            self._file.close()
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def _opened(self) -> IO[Any]:
+        if self._file is None:
+            raise ValueError("the file is not open yet: await the wrapper, or enter it with async with, first")
+        return self._file
+
+    def _text(self) -> io.TextIOBase:
+        file = self._opened()
+        if not isinstance(file, io.TextIOBase):
+            raise AttributeError(f"a file opened in binary mode ({file.mode!r}) has no text encoding")
+        return file
+
+    def _in_worker(self, method: str, *args: Any) -> Any:
+        return call_in_worker(self._executor, self._apply, (method, args), {})
+
+    def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
+        file = self._opened()
+        self._give_back_read_ahead(file)
+        return getattr(file, method)(*args)
+
+    def _refill(self, read_ahead: Callable[[IO[Any], bool], list[AnyStr]]) -> bool:
+        """Read the next pieces; return False at the end of the file."""
+        file = self._opened()
+        self._give_back_read_ahead(file)
+        # Only what can be given back may be read ahead: from a pipe, one piece at a time.
+        ahead = file.seekable()
+        if ahead:
+            self._start = file.tell()
+        pieces = read_ahead(file, ahead)
+        self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
+        return bool(pieces)
+
+    def _give_back_read_ahead(self, file: IO[Any]) -> None:
+        """Put the file where it would be had only the served pieces been read."""
+        pieces = self._pieces
+        unserved = length_hint(self._unserved)
+        if unserved:
+            consumed = sum(map(len, pieces[: len(pieces) - unserved]))
+            if isinstance(file, io.TextIOBase):
+                # Text positions are opaque cookies: read the served characters again from the block's start.
+                file.seek(self._start)
+                file.read(consumed)
+            else:
+                file.seek(self._start + consumed)
+        pieces.clear()  # which also ends any iteration over them
+
+    def _read_lines(self, file: IO[Any], ahead: bool) -> list[AnyStr]:
+        if not ahead:
+            line: AnyStr = file.readline()
+            return [line] if line else []
+        if not isinstance(file, io.TextIOBase):
+            lines: list[AnyStr] = file.readlines(_READ_AHEAD)
+            return lines
+        # Not readlines(): for text files it disables tell(), which giving back needs.
+        block = file.read(_READ_AHEAD)
+        if len(block) == _READ_AHEAD:
+            block += file.readline()  # end on a line boundary
+        return _split_lines(block, self._newline)  # pyright: ignore[reportReturnType]
+
+    def _read_chunks(self, file: IO[Any], size: int, ahead: bool) -> list[AnyStr]:
+        block = file.read(size * max(1, _READ_AHEAD // size) if ahead else size)
+        return [block[start : start + size] for start in range(0, len(block), size)]
+
+
+# Where str.splitlines() ends a line but a text file's iteration does not.
+_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+# Where a text file's iteration ends lines, by the `newline` argument it was opened with.
+_LINE_ENDS = {
+    None: re.compile("(?<=\n)"),  # \r and \r\n were translated to \n on reading
+    "\n": re.compile("(?<=\n)"),
+    "\r": re.compile("(?<=\r)"),
+    "\r\n": re.compile("(?<=\r\n)"),
+    "": re.compile("(?<=\n)|(?<=\r)(?!\n)"),
+}
+
+
+def _split_lines(text: str, newline: str | None) -> list[str]:
+    """Split text read from a file into lines, keeping their ends, as the file's iteration would."""
+    # str.splitlines() is the fast way, where it agrees. (Testing each character
+    # with `in` takes a fraction of the time a regular expression would.)
+    if (newline is None or newline == "" or (newline == "\n" and "\r" not in text)) and not any(
+        map(text.__contains__, _OTHER_LINE_BREAKS)
+    ):
+        return text.splitlines(keepends=True)
+    return [line for line in _LINE_ENDS[newline].split(text) if line]
