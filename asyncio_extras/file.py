@@ -6,7 +6,6 @@ __all__ = ("AsyncFileWrapper", "open_async")
 
 import asyncio
 import io
-import re
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from itertools import islice
 from operator import length_hint
@@ -79,17 +78,20 @@ class AsyncFileWrapper(Generic[AnyStr]):
         executor: Executor | None = None,
     ) -> None:
         self._open_args = (file, mode, buffering, encoding, errors, newline, closefd, opener)
-        self._newline = newline
         self._executor = executor
         self._file: IO[Any] | None = None
         self._open_abandoned = False  # the task that opened the file was cancelled meanwhile
-        # Read ahead: pieces (lines or chunks) of the file from position _start
-        # on, served through _unserved; emptied when the file is used otherwise,
+        # Read ahead: the pieces (lines or chunks) last read, served through
+        # _unserved, which _read_by produced. They begin _skipped characters
+        # (text) or bytes after _start, a tell() value; _start is None when
+        # nothing read ahead needs giving back. Giving back empties _pieces,
         # which also ends any iteration over them.
         self._pieces: list[AnyStr] = []
         self._unserved: Iterator[AnyStr] = iter(self._pieces)
-        self._read_by: Callable[[IO[Any], bool], list[AnyStr]] | None = None
-        self._start = 0
+        self._read_by: Callable[[IO[Any], bool], list[Any]] | None = None
+        self._start: int | None = None
+        self._skipped = 0
+        self._tell_disabled = False  # text readlines() disables tell() until a seek or the end of the file
 
     # --- attributes and methods that do not block ---
 
@@ -185,10 +187,10 @@ class AsyncFileWrapper(Generic[AnyStr]):
     ) -> None:
         await self.close()
 
-    def __aiter__(self) -> AsyncIterator[AnyStr]:
+    def __aiter__(self) -> AsyncIterator[Any]:
         return self._serve(self._read_lines)
 
-    def async_readchunks(self, size: int) -> AsyncIterator[AnyStr]:
+    def async_readchunks(self, size: int) -> AsyncIterator[Any]:
         """Iterate over the file in chunks of ``size`` bytes (binary) or characters (text).
 
         Gives what a loop of ``read(size)`` would, reading ahead in large blocks.
@@ -197,7 +199,24 @@ class AsyncFileWrapper(Generic[AnyStr]):
         """
         if size <= 0:
             raise ValueError(f"async_readchunks() needs a positive size, got {size}")
+        if "b" in self._open_args[1]:
+            return self._binary_chunks(size)
         return self._serve(lambda file, ahead: self._read_chunks(file, size, ahead))
+
+    async def _binary_chunks(self, size: int) -> AsyncIterator[bytes]:
+        # The worker fills one buffer, reused from block to block; each chunk is
+        # copied out of it here, as it is served, which costs less than the
+        # worker allocating the chunks (measured: 1.8x a plain read loop, against 1.1x).
+        buffer = bytearray(size * max(1, _READ_AHEAD // size))
+
+        def read_ahead(file: IO[Any], ahead: bool) -> list[Any]:
+            if not ahead:
+                return self._read_chunks(file, size, ahead)
+            view = memoryview(buffer)[: cast("io.BufferedIOBase", file).readinto(buffer)]
+            return [view[start : start + size] for start in range(0, len(view), size)]
+
+        async for chunk in self._serve(read_ahead):
+            yield bytes(chunk)
 
     async def _ensure_open(self) -> None:
         if self._file is None:
@@ -212,7 +231,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
                     self._file.close()
                 raise
 
-    async def _serve(self, read_ahead: Callable[[IO[Any], bool], list[AnyStr]]) -> AsyncIterator[AnyStr]:
+    async def _serve(self, read_ahead: Callable[[IO[Any], bool], list[Any]]) -> AsyncIterator[Any]:
         """Yield the pieces that ``read_ahead`` reads, refilling in the worker thread when all are served."""
         opened_here = self._file is None
         if opened_here:
@@ -261,68 +280,60 @@ class AsyncFileWrapper(Generic[AnyStr]):
         self._give_back_read_ahead(file)
         return getattr(file, method)(*args)
 
-    def _refill(self, read_ahead: Callable[[IO[Any], bool], list[AnyStr]]) -> bool:
+    def _refill(self, read_ahead: Callable[[IO[Any], bool], list[Any]]) -> bool:
         """Read the next pieces; return False at the end of the file."""
         file = self._opened()
-        self._give_back_read_ahead(file)
-        # Only what can be given back may be read ahead: from a pipe, one piece at a time.
-        ahead = file.seekable()
-        if ahead:
-            self._start = file.tell()
-        pieces = read_ahead(file, ahead)
+        pieces = self._pieces
+        if self._read_by is read_ahead and pieces and not length_hint(self._unserved):
+            # All served: carry on from where they end.
+            if self._tell_disabled:
+                self._skipped += sum(map(len, pieces))
+            elif self._start is not None:  # (None: a pipe, read a piece at a time)
+                self._start, self._skipped = file.tell(), 0
+        else:
+            self._give_back_read_ahead(file)
+            # Only what can be given back may be read ahead: from a pipe, one piece at a time.
+            if file.seekable():
+                self._start, self._skipped = file.tell(), 0
+        pieces = read_ahead(file, self._start is not None)
         self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
         return bool(pieces)
 
     def _give_back_read_ahead(self, file: IO[Any]) -> None:
         """Put the file where it would be had only the served pieces been read."""
+        if self._start is None:
+            return
         pieces = self._pieces
-        unserved = length_hint(self._unserved)
-        if unserved:
-            consumed = sum(map(len, pieces[: len(pieces) - unserved]))
-            if isinstance(file, io.TextIOBase):
-                # Text positions are opaque cookies: read the served characters again from the block's start.
-                file.seek(self._start)
-                file.read(consumed)
-            else:
-                file.seek(self._start + consumed)
+        served = len(pieces) - length_hint(self._unserved)
+        consumed = self._skipped + sum(map(len, pieces[:served]))
         pieces.clear()  # which also ends any iteration over them
+        if isinstance(file, io.TextIOBase):
+            # Text positions are opaque cookies: read the served characters again from _start.
+            file.seek(self._start)
+            while consumed > 0:
+                skipped = len(file.read(min(consumed, _READ_AHEAD)))
+                if not skipped:
+                    break
+                consumed -= skipped
+        else:
+            file.seek(self._start + consumed)
+        self._start, self._skipped, self._tell_disabled = None, 0, False
 
     def _read_lines(self, file: IO[Any], ahead: bool) -> list[AnyStr]:
         if not ahead:
             line: AnyStr = file.readline()
             return [line] if line else []
-        if not isinstance(file, io.TextIOBase):
-            lines: list[AnyStr] = file.readlines(_READ_AHEAD)
-            return lines
-        # Not readlines(): for text files it disables tell(), which giving back needs.
-        block = file.read(_READ_AHEAD)
-        if len(block) == _READ_AHEAD:
-            block += file.readline()  # end on a line boundary
-        return _split_lines(block, self._newline)  # pyright: ignore[reportReturnType]
+        lines: list[AnyStr] = file.readlines(_READ_AHEAD)
+        # In text files, readlines() disables tell() (unless it reached the end).
+        self._tell_disabled = isinstance(file, io.TextIOBase) and bool(lines)
+        return lines
 
     def _read_chunks(self, file: IO[Any], size: int, ahead: bool) -> list[AnyStr]:
-        block = file.read(size * max(1, _READ_AHEAD // size) if ahead else size)
-        return [block[start : start + size] for start in range(0, len(block), size)]
-
-
-# Where str.splitlines() ends a line but a text file's iteration does not.
-_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-# Where a text file's iteration ends lines, by the `newline` argument it was opened with.
-_LINE_ENDS = {
-    None: re.compile("(?<=\n)"),  # \r and \r\n were translated to \n on reading
-    "\n": re.compile("(?<=\n)"),
-    "\r": re.compile("(?<=\r)"),
-    "\r\n": re.compile("(?<=\r\n)"),
-    "": re.compile("(?<=\n)|(?<=\r)(?!\n)"),
-}
-
-
-def _split_lines(text: str, newline: str | None) -> list[str]:
-    """Split text read from a file into lines, keeping their ends, as the file's iteration would."""
-    # str.splitlines() is the fast way, where it agrees. (Testing each character
-    # with `in` takes a fraction of the time a regular expression would.)
-    if (newline is None or newline == "" or (newline == "\n" and "\r" not in text)) and not any(
-        map(text.__contains__, _OTHER_LINE_BREAKS)
-    ):
-        return text.splitlines(keepends=True)
-    return [line for line in _LINE_ENDS[newline].split(text) if line]
+        # The very calls a loop of read(size) makes, a block's worth per hop.
+        chunks: list[AnyStr] = []
+        for _ in range(max(1, _READ_AHEAD // size) if ahead else 1):
+            chunk: AnyStr = file.read(size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return chunks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 # One variant: run the measured operation `n` times in the running event loop.
@@ -84,4 +84,12 @@ def report(comparison: Comparison, medians: dict[str, float]) -> bool:
             verdict = f"{ratio:.2f}x the fastest anchor, bar {variant.bar:.2f}x: {'met' if ratio <= variant.bar else 'MISSED'}"
             met = met and ratio <= variant.bar
         print(f"  {variant.name:<40} {median * 1e6:9.2f} us  {median / reference:6.2f}x  {verdict}")
+    return met
+
+
+async def run_comparisons(comparisons: Iterable[Comparison]) -> bool:
+    """Measure and report each comparison; return whether every bar is met."""
+    met = True
+    for comparison in comparisons:
+        met = report(comparison, await measure(comparison)) and met
     return met

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import asyncio_extras
-from bench._harness import Comparison, Run, Variant
+from bench._harness import Comparison, Run, Variant, run_comparisons
 
 
 @contextlib.asynccontextmanager
@@ -48,3 +48,7 @@ def comparisons() -> list[Comparison]:
             per_round=20_000,
         )
     ]
+
+
+async def run() -> bool:
+    return await run_comparisons(comparisons())

@@ -11,7 +11,7 @@ import anyio.to_thread
 import asyncer
 
 from asyncio_extras import call_async, call_in_executor, threadpool
-from bench._harness import Comparison, Run, Variant
+from bench._harness import Comparison, Run, Variant, run_comparisons
 
 
 def noop() -> None:
@@ -147,3 +147,7 @@ def comparisons() -> list[Comparison]:
             rounds=15,
         ),
     ]
+
+
+async def run() -> bool:
+    return await run_comparisons(comparisons())

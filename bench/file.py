@@ -1,0 +1,178 @@
+"""Reading files line by line and in chunks against a plain file, aiofiles and anyio; event-loop stalls."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiofiles
+import anyio
+
+from asyncio_extras import open_async
+from bench._harness import Comparison, Run, Variant, run_comparisons
+
+LINES = 500_000  # about 29 MB
+FEW_LINES = 10_000  # for the libraries that take a minute over the large file
+CHUNK = 65536
+
+
+def write_lines(path: Path, count: int) -> None:
+    with path.open("w") as f:
+        f.writelines(f"{n:07d} {'x' * (n % 100)}\n" for n in range(count))
+
+
+def passes(one_pass: Callable[[Path], Awaitable[None]], path: Path) -> Run:
+    async def run(n: int) -> None:
+        for _ in range(n):
+            await one_pass(path)
+
+    return run
+
+
+async def plain_lines(path: Path) -> None:
+    with path.open() as f:
+        for _ in f:
+            pass
+
+
+async def plain_binary_lines(path: Path) -> None:
+    with path.open("rb") as f:
+        for _ in f:
+            pass
+
+
+async def own_lines(path: Path) -> None:
+    async with open_async(path) as f:
+        async for _ in f:
+            pass
+
+
+async def own_binary_lines(path: Path) -> None:
+    async with open_async(path, "rb") as f:
+        async for _ in f:
+            pass
+
+
+async def aiofiles_lines(path: Path) -> None:
+    async with aiofiles.open(path) as f:
+        async for _ in f:
+            pass
+
+
+async def anyio_lines(path: Path) -> None:
+    async with await anyio.open_file(path) as f:
+        async for _ in f:
+            pass
+
+
+async def plain_chunks(path: Path) -> None:
+    with path.open("rb") as f:
+        while f.read(CHUNK):
+            pass
+
+
+async def own_chunks(path: Path) -> None:
+    async with open_async(path, "rb") as f:
+        async for _ in f.async_readchunks(CHUNK):
+            pass
+
+
+async def aiofiles_chunks(path: Path) -> None:
+    async with aiofiles.open(path, "rb") as f:
+        while await f.read(CHUNK):
+            pass
+
+
+async def anyio_chunks(path: Path) -> None:
+    async with await anyio.open_file(path, "rb") as f:
+        while await f.read(CHUNK):
+            pass
+
+
+async def own_write(path: Path) -> None:
+    block = b"x" * (1 << 20)
+    async with open_async(path, "wb") as f:
+        for _ in range(29):
+            await f.write(block)
+
+
+async def largest_stall(work: Awaitable[None]) -> float:
+    """Run ``work`` while a ticker asks the loop for a turn every millisecond; return the longest wait past that."""
+    worst = 0.0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal worst
+        while not done:
+            asked = time.perf_counter()
+            await asyncio.sleep(0.001)
+            worst = max(worst, time.perf_counter() - asked - 0.001)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    try:
+        await work
+    finally:
+        done = True
+        await task
+    return worst
+
+
+async def run() -> bool:
+    with tempfile.TemporaryDirectory() as folder:
+        large, small, written = Path(folder, "large.txt"), Path(folder, "small.txt"), Path(folder, "written.bin")
+        write_lines(large, LINES)
+        write_lines(small, FEW_LINES)
+        met = await run_comparisons(
+            [
+                Comparison(
+                    f"async for line: a text file of {LINES:,} lines ({large.stat().st_size / 1e6:.0f} MB)",
+                    anchors=[Variant("plain file", passes(plain_lines, large))],
+                    contenders=[Variant("open_async", passes(own_lines, large), bar=3.0)],
+                    per_round=1,
+                    rounds=9,
+                ),
+                Comparison(
+                    f"async for line: the same file in binary mode",
+                    anchors=[Variant("plain file", passes(plain_binary_lines, large))],
+                    contenders=[Variant("open_async", passes(own_binary_lines, large), bar=3.0)],
+                    per_round=1,
+                    rounds=9,
+                ),
+                Comparison(
+                    f"async for line: a text file of {FEW_LINES:,} lines",
+                    anchors=[Variant("plain file", passes(plain_lines, small))],
+                    contenders=[Variant("open_async", passes(own_lines, small))],  # the bar is on the large file
+                    others=[
+                        Variant("aiofiles", passes(aiofiles_lines, small)),
+                        Variant("anyio.open_file", passes(anyio_lines, small)),
+                    ],
+                    per_round=1,
+                    rounds=5,
+                ),
+                Comparison(
+                    f"chunks of {CHUNK // 1024} KiB: the {large.stat().st_size / 1e6:.0f} MB file in binary mode",
+                    anchors=[Variant("plain read(65536) loop", passes(plain_chunks, large))],
+                    contenders=[Variant("async_readchunks(65536)", passes(own_chunks, large), bar=1.5)],
+                    others=[
+                        Variant("aiofiles read(65536) loop", passes(aiofiles_chunks, large)),
+                        Variant("anyio read(65536) loop", passes(anyio_chunks, large)),
+                    ],
+                    per_round=1,
+                    rounds=9,
+                ),
+            ]
+        )
+        print("\nlargest event-loop stall, with a ticker asking for a turn every millisecond  (bar: < 5 ms)")
+        for label, work in (
+            ("async for line over the large file", own_lines(large)),
+            ("async_readchunks(65536) over it", own_chunks(large)),
+            ("writing 29 MB in 1 MiB writes, then closing", own_write(written)),
+        ):
+            stall = await largest_stall(work)
+            met = met and stall < 0.005
+            print(f"  {label:<48} {stall * 1000:6.2f} ms  {'met' if stall < 0.005 else 'MISSED'}")
+        return met
