@@ -6,12 +6,14 @@ Run from the project's root: ``python3 -m examples.tour``
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import threading
 import time
 import zlib
 from collections.abc import AsyncGenerator
+from pathlib import Path
 
-from asyncio_extras import async_contextmanager, call_async, call_in_executor, threadpool
+from asyncio_extras import async_contextmanager, call_async, call_in_executor, open_async, threadpool
 
 
 @async_contextmanager
@@ -80,6 +82,26 @@ async def main() -> None:
         time.sleep(0.05)
         print(f"  call_async back into the loop: {call_async(loop, lookup, 'user:42')}")
     print(f"  after the block: back in {thread_name()}, {(time.perf_counter() - started) * 1000:.0f} ms later")
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "tour.log")
+        async with open_async(path, "w") as out:
+            await out.writelines(f"{n:06d} {'ERROR' if n % 1000 == 0 else 'ok'}\n" for n in range(200_000))
+        print(f"\nopen_async: wrote {path.stat().st_size / 1e6:.1f} MB of 200,000 lines without blocking the loop")
+
+        started = time.perf_counter()
+        errors = sum([line.endswith("ERROR\n") async for line in open_async(path)])
+        async_lines = time.perf_counter() - started
+        started = time.perf_counter()
+        with path.open() as plain:
+            assert errors == sum(line.endswith("ERROR\n") for line in plain)
+        plain_lines = time.perf_counter() - started
+        print(f"  async for line: {errors} errors found in {async_lines * 1000:.0f} ms (plain, blocking file: {plain_lines * 1000:.0f} ms)")
+
+        started = time.perf_counter()
+        async with open_async(path, "rb") as f:
+            size = sum([len(chunk) async for chunk in f.async_readchunks(65536)])
+        print(f"  async_readchunks(65536): {size:,} bytes in {(time.perf_counter() - started) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
