@@ -288,16 +288,30 @@ class AsyncFileWrapper(Generic[AnyStr]):
             # All served: carry on from where they end.
             if self._tell_disabled:
                 self._skipped += sum(map(len, pieces))
-            elif self._start is not None:  # (None: a pipe, read a piece at a time)
-                self._start, self._skipped = file.tell(), 0
+            elif self._start is not None:  # (None: a pipe, or a position that cannot be returned to)
+                self._start, self._skipped = self._position_to_return_to(file), 0
         else:
             self._give_back_read_ahead(file)
-            # Only what can be given back may be read ahead: from a pipe, one piece at a time.
             if file.seekable():
-                self._start, self._skipped = file.tell(), 0
+                self._start, self._skipped = self._position_to_return_to(file), 0
+        # Only what can be given back may be read ahead; otherwise, one piece at a time.
         pieces = read_ahead(file, self._start is not None)
         self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
         return bool(pieces)
+
+    @staticmethod
+    def _position_to_return_to(file: IO[Any]) -> int | None:
+        """Return file.tell(), or None where giving back to that position would be unsafe.
+
+        CPython's TextIOWrapper.tell() reads past a buffer once the file was
+        seeked to a position whose cookie holds decoder state (a pending \r,
+        say: all of 3.11 to 3.13 here) and read from, which giving back does.
+        Such cookies carry that state above their low 64 bits.
+        """
+        position = file.tell()
+        if isinstance(file, io.TextIOBase) and position >> 64:
+            return None
+        return position
 
     def _give_back_read_ahead(self, file: IO[Any]) -> None:
         """Put the file where it would be had only the served pieces been read."""

@@ -277,6 +277,24 @@ async def test_iteration_mixed_with_tell_read_and_seek(text_file: Path) -> None:
         assert await anext(lines) == "\n"
 
 
+async def test_no_read_ahead_from_a_position_tell_cannot_return_to(tmp_path: Path) -> None:
+    # After "\r" the position's cookie holds decoder state; giving back to it
+    # would make CPython's tell() read past a buffer (an error under -X dev).
+    path = tmp_path / "cr.txt"
+    path.write_bytes("\ra\u2028".encode())
+    with mock.patch.object(file_module, "_READ_AHEAD", 1):
+        await check_lines_and_chunks_after_cr(path)
+
+
+async def check_lines_and_chunks_after_cr(path: Path) -> None:
+    async with open_async(path) as f:
+        lines, chunks = aiter(f), f.async_readchunks(1)
+        assert await anext(lines) == "\n"
+        assert await anext(chunks) == "a"
+        assert await anext(lines) == "\u2028"
+        assert await f.read() == ""
+
+
 async def test_reading_from_a_pipe_loses_nothing() -> None:
     read_end, write_end = __import__("os").pipe()
     with open(write_end, "wb") as writer:
@@ -364,6 +382,10 @@ async def replay(wrapper: AsyncFileWrapper[Any], plain: Any, scenario: list[Step
             told_async, told_plain = await wrapper.tell(), plain.tell()
             assert same_position(plain, told_async, told_plain)
         elif operation == "seek_told":
+            if told_plain >> 64 or told_async >> 64:
+                # A text cookie holding decoder state: after seeking there and reading,
+                # CPython's own tell() reads past a buffer (3.11 to 3.13), plain file or not.
+                continue
             assert same_position(plain, await wrapper.seek(told_async), plain.seek(told_plain))
         else:
             assert await wrapper.seek(0) == plain.seek(0)
