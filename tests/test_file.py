@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asyncio_extras import AsyncFileWrapper, open_async
@@ -407,7 +407,6 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("differential") / "file"
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     content=text_content,
     newline=st.sampled_from([None, "", "\n", "\r", "\r\n"]),
@@ -422,7 +421,6 @@ def test_text_wrapper_behaves_like_the_plain_file(
     differential(scratch, "r", newline, read_ahead, scenario, chunk)
 
 
-@settings(max_examples=100, deadline=None)
 @given(content=st.binary(max_size=60), read_ahead=st.integers(1, 12), scenario=steps, chunk=st.integers(1, 9))
 def test_binary_wrapper_behaves_like_the_plain_file(
     scratch: Path, content: bytes, read_ahead: int, scenario: list[Step], chunk: int
