@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import aiofiles
@@ -32,26 +33,14 @@ def passes(one_pass: Callable[[Path], Awaitable[None]], path: Path) -> Run:
     return run
 
 
-async def plain_lines(path: Path) -> None:
-    with path.open() as f:
+async def plain_lines(path: Path, mode: str = "r") -> None:
+    with path.open(mode) as f:
         for _ in f:
             pass
 
 
-async def plain_binary_lines(path: Path) -> None:
-    with path.open("rb") as f:
-        for _ in f:
-            pass
-
-
-async def own_lines(path: Path) -> None:
-    async with open_async(path) as f:
-        async for _ in f:
-            pass
-
-
-async def own_binary_lines(path: Path) -> None:
-    async with open_async(path, "rb") as f:
+async def own_lines(path: Path, mode: str = "r") -> None:
+    async with open_async(path, mode) as f:
         async for _ in f:
             pass
 
@@ -128,19 +117,15 @@ async def run() -> bool:
         write_lines(small, FEW_LINES)
         met = await run_comparisons(
             [
-                Comparison(
-                    f"async for line: a text file of {LINES:,} lines ({large.stat().st_size / 1e6:.0f} MB)",
-                    anchors=[Variant("plain file", passes(plain_lines, large))],
-                    contenders=[Variant("open_async", passes(own_lines, large), bar=3.0)],
-                    per_round=1,
-                    rounds=9,
-                ),
-                Comparison(
-                    f"async for line: the same file in binary mode",
-                    anchors=[Variant("plain file", passes(plain_binary_lines, large))],
-                    contenders=[Variant("open_async", passes(own_binary_lines, large), bar=3.0)],
-                    per_round=1,
-                    rounds=9,
+                *(
+                    Comparison(
+                        f"async for line: {LINES:,} lines ({large.stat().st_size / 1e6:.0f} MB), mode {mode!r}",
+                        anchors=[Variant("plain file", passes(partial(plain_lines, mode=mode), large))],
+                        contenders=[Variant("open_async", passes(partial(own_lines, mode=mode), large), bar=3.0)],
+                        per_round=1,
+                        rounds=9,
+                    )
+                    for mode in ("r", "rb")
                 ),
                 Comparison(
                     f"async for line: a text file of {FEW_LINES:,} lines",

@@ -353,27 +353,25 @@ def same_position(plain: Any, told_async: int, told_plain: int) -> bool:
         return bool(first.read() == second.read())
 
 
+async def served_like(pieces: AsyncIterator[Any], expected: Any) -> AsyncIterator[Any] | None:
+    """Check the next piece against the plain file's; return the iterator, or None once it ended."""
+    try:
+        assert await anext(pieces) == expected
+    except StopAsyncIteration:
+        assert not expected
+        return None
+    return pieces
+
+
 async def replay(wrapper: AsyncFileWrapper[Any], plain: Any, scenario: list[Step], chunk_size: int) -> None:
     lines: AsyncIterator[Any] | None = None
     chunks: AsyncIterator[Any] | None = None
     told_async = told_plain = 0
     for operation, argument in scenario:
-        if operation == "line":
-            lines = lines or aiter(wrapper)
-            expected = plain.readline()  # what next(plain) gives, without disabling tell()
-            try:
-                assert await anext(lines) == expected
-            except StopAsyncIteration:
-                assert not expected
-                lines = None
+        if operation == "line":  # plain.readline() is next(plain), without disabling tell()
+            lines = await served_like(lines or aiter(wrapper), plain.readline())
         elif operation == "chunk":
-            chunks = chunks or wrapper.async_readchunks(chunk_size)
-            expected = plain.read(chunk_size)
-            try:
-                assert await anext(chunks) == expected
-            except StopAsyncIteration:
-                assert not expected
-                chunks = None
+            chunks = await served_like(chunks or wrapper.async_readchunks(chunk_size), plain.read(chunk_size))
         elif operation == "read":
             assert await wrapper.read(argument) == plain.read(argument)
         elif operation == "readline":
