@@ -96,12 +96,12 @@ async def test_closing_twice_or_unopened_is_harmless(text_file: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "mode", "encoding"),
-    [("missing.txt", "r", None), ("x.txt", "rw", None), ("x.txt", "wb", "utf-8"), ("x.txt", "r", "no-such-codec")],
+    [("missing.txt", "r", None), ("x.txt", "rw", None), ("x.txt", "wb", "utf-8"), ("x.txt", "w", "no-such-codec")],
 )
 async def test_open_errors_are_those_of_open(tmp_path: Path, name: str, mode: str, encoding: str | None) -> None:
     path = tmp_path / name
-    with pytest.raises(Exception) as expected:  # noqa: PT011 - whatever open() raises
-        open(path, mode, encoding=encoding)  # noqa: SIM115
+    with pytest.raises(Exception) as expected:  # whatever open() raises
+        open(path, mode, encoding=encoding)
     with pytest.raises(type(expected.value)) as raised:
         async with open_async(path, mode, encoding=encoding):
             pass
