@@ -30,6 +30,7 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 def process_pool() -> Iterator[ProcessPoolExecutor]:
     # spawn: forking a process that has threads is unsafe (and warns under -X dev).
     executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    executor.submit(int).result()  # its process and threads start now, not in the first test using it
     yield executor
     executor.shutdown(wait=True)
 
