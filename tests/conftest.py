@@ -5,7 +5,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 
 import pytest
 import uvloop
@@ -44,15 +44,16 @@ def _threads_and_open_files() -> tuple[set[int], Counter[str]]:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     # Taken once the fixtures are set up: what longer-lived ones hold does not count, and
     # what the test's own fixtures hold is released by teardown.
     item.stash[_BASELINE] = _threads_and_open_files()
-    return (yield)
+    result = yield
+    return result
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
     result = yield
     baseline = item.stash.get(_BASELINE, None)
     if baseline is None:  # the test did not get to run
