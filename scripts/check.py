@@ -233,6 +233,45 @@ def consumer_view(ctx: Context) -> bool:
     return all(ok for ok, _ in reports.values()) and score == 1.0
 
 
+def interpreters() -> dict[tuple[int, int], Path]:
+    """The newest interpreter of each CPython version from 3.11 on, on PATH or installed by pyenv."""
+    candidates = [shutil.which(f"python3.{minor}") for minor in range(11, 30)]
+    candidates += [str(path) for path in Path.home().glob(".pyenv/versions/3.*/bin/python3")]
+    found: dict[tuple[int, int], tuple[tuple[int, ...], Path]] = {}
+    for candidate in filter(None, candidates):
+        ok, out = capture(candidate, "-c", "import sys; print(*sys.version_info[:3])")
+        if not ok:
+            continue
+        major, minor, micro = map(int, out.split())
+        version = (major, minor, micro)
+        if version >= (3, 11) and version > found.get((major, minor), ((0,), Path()))[0]:
+            found[major, minor] = (version, Path(candidate))
+    return {minor: path for minor, (_, path) in sorted(found.items())}
+
+
+def python_versions(ctx: Context) -> bool:
+    """Run the tests on every CPython from 3.11 on that is installed, against the wheel built once."""
+    (wheel,) = (ctx.work / "dist").glob("*.whl")
+    passed = True
+    for (major, minor), interpreter in interpreters().items():
+        print(f"--- Python {major}.{minor}: {interpreter}", flush=True)
+        env = ctx.work / f"venv-{major}.{minor}"
+        subprocess.run([interpreter, "-m", "venv", env], check=True)
+        python = _venv.python_in(env)
+        pip: list[str | Path] = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        if not (run(*pip, "--upgrade", "pip>=25.1") and run(*pip, "--group", "test", wheel)):
+            passed = False
+            continue
+        # The pytest script, not python -m pytest: the source tree must not be importable.
+        _, location = capture(python, "-I", "-c", "import asyncio_extras; print(asyncio_extras.__file__)")
+        print(f"testing the installed {location.strip()}")
+        tests_ok = run(python.parent / "pytest", "-o", "pythonpath=", "-p", "no:cacheprovider", env={
+            **os.environ, "PYTHONDEVMODE": "1"
+        })
+        passed = passed and tests_ok and str(env) in location
+    return passed
+
+
 STEPS: dict[str, Callable[[Context], bool]] = {
     "tests": tests,
     "mypy-runtime": mypy_runtime,
@@ -243,6 +282,7 @@ STEPS: dict[str, Callable[[Context], bool]] = {
     "typetests-catch-regressions": typetests_catch_regressions,
     "package": package,
     "consumer-view": consumer_view,
+    "python-versions": python_versions,
 }
 
 
@@ -252,7 +292,7 @@ def main(argv: Sequence[str]) -> int:
     if unknown:
         print(f"unknown step(s) {', '.join(unknown)}; the steps are: {', '.join(STEPS)}", file=sys.stderr)
         return 2
-    if "consumer-view" in argv and "package" not in argv:
+    if {"consumer-view", "python-versions"} & set(argv) and "package" not in argv:
         argv = [*argv, "package"]
     python = _venv.with_group("check")
     results: list[tuple[str, bool, float]] = []
