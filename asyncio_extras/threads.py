@@ -8,8 +8,9 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context
-from functools import wraps
+from functools import partial, wraps
 from inspect import isasyncgenfunction, iscoroutinefunction
 from types import TracebackType
 from types import coroutine as _generator_based_coroutine
@@ -207,12 +208,29 @@ def _start_block(
         # the executor is known. asyncio keeps its default one in _default_executor.
         if executor is None:
             executor = getattr(loop, "_default_executor", None)
+        job: asyncio.Future[None] | ConcurrentFuture[None]
         if executor is None:
-            _ = loop.run_in_executor(None, _run_block, coro, context, resumed, loop)
+            job = loop.run_in_executor(None, _run_block, coro, context, resumed, loop)
         else:
-            executor.submit(_run_block, coro, context, resumed, loop)
+            job = executor.submit(_run_block, coro, context, resumed, loop)
+        # A job cancelled before it ran (shutdown(cancel_futures=True)) would leave the task waiting for ever.
+        job.add_done_callback(partial(_fail_unless_started, loop, resumed))
     except BaseException as exc:
         resumed.set_exception(exc)
+
+
+def _fail_unless_started(
+    loop: asyncio.AbstractEventLoop, resumed: _BlockFuture, job: asyncio.Future[None] | ConcurrentFuture[None]
+) -> None:
+    if job.cancelled():
+        loop.call_soon_threadsafe(_fail_if_pending, resumed)
+
+
+def _fail_if_pending(resumed: _BlockFuture) -> None:
+    if not resumed.done():
+        resumed.set_exception(
+            RuntimeError("the executor dropped the async with threadpool() block before it could start")
+        )
 
 
 def _run_block(coro: Any, context: Context, resumed: _BlockFuture, loop: asyncio.AbstractEventLoop) -> None:

@@ -333,6 +333,28 @@ async def test_block_with_a_shut_down_executor_fails_before_the_body(pool: Threa
     assert not ran
 
 
+async def test_block_dropped_by_an_executor_shutting_down_fails_instead_of_hanging() -> None:
+    gate = threading.Event()
+    pool = ThreadPoolExecutor(1)
+    pool.submit(gate.wait, 10)  # the block's job waits in the queue behind this
+    ran = False
+
+    async def job() -> None:
+        nonlocal ran
+        async with threadpool(pool):
+            ran = True
+
+    task = asyncio.create_task(job())
+    await asyncio.sleep(0.05)
+    pool.shutdown(wait=False, cancel_futures=True)
+    gate.set()
+    async with asyncio.timeout(10):
+        with pytest.raises(RuntimeError, match="dropped the async with threadpool\\(\\) block before it could start"):
+            await task
+    assert not ran
+    pool.shutdown(wait=True)
+
+
 async def test_nested_blocks_are_refused() -> None:
     with pytest.raises(RuntimeError, match="^async with threadpool\\(\\) blocks cannot nest"):
         async with threadpool():
