@@ -1,6 +1,7 @@
 """Behaviour of asyncio_extras.file."""
 
 import asyncio
+import errno
 import gc
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -114,6 +115,35 @@ async def test_method_errors_are_those_of_the_file(tmp_path: Path) -> None:
             await f.write("text into a binary file")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     with pytest.raises(ValueError, match="^write to closed file$"):  # as the plain file says
         await f.write(b"late")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+async def test_a_full_disk_fails_as_with_the_plain_file_and_the_file_still_closes() -> None:
+    plain = open("/dev/full", "w")
+    plain.write("data")
+    with pytest.raises(OSError) as expected:
+        plain.flush()
+    with pytest.raises(OSError):
+        plain.close()
+    assert plain.closed
+
+    f = await open_async("/dev/full", "w")
+    assert await f.write("data") == 4  # buffered: nothing reached the disk yet
+    with pytest.raises(OSError) as raised:
+        await f.flush()
+    assert raised.value.errno == expected.value.errno == errno.ENOSPC
+    with pytest.raises(OSError):
+        await f.close()
+    assert f.closed
+
+
+async def test_what_was_written_before_an_error_in_the_block_is_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    with pytest.raises(LookupError):
+        async with open_async(path, "w") as f:
+            await f.write("kept\n")
+            raise LookupError("while writing")
+    assert path.read_text() == "kept\n"
 
 
 async def test_readchunks_needs_a_positive_size(text_file: Path) -> None:

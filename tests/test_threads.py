@@ -7,7 +7,7 @@ import math
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
@@ -314,6 +314,42 @@ async def test_exception_in_the_block_propagates_as_same_object_in_the_loop_thre
         finally:
             assert threading.get_ident() == loop_thread
     assert info.value is error
+
+
+class Abort(BaseException):
+    """A BaseException like KeyboardInterrupt, without asyncio's special handling of that one."""
+
+
+@pytest.mark.parametrize(
+    "error",
+    [Abort("abort"), ExceptionGroup("group", [ValueError("a"), KeyError("b")])],
+    ids=["BaseException", "ExceptionGroup"],
+)
+async def test_exceptions_of_every_kind_reach_the_caller_unchanged(error: BaseException) -> None:
+    loop = asyncio.get_running_loop()
+
+    def fail() -> None:
+        raise error
+
+    async def fail_later() -> None:
+        await asyncio.sleep(0)
+        raise error
+
+    async def in_block() -> None:
+        async with threadpool():
+            raise error
+
+    attempts: list[Callable[[], Awaitable[object]]] = [
+        in_block,
+        threadpool(fail),
+        lambda: call_in_executor(fail),
+        lambda: call_in_executor(call_async, loop, fail),
+        lambda: call_in_executor(call_async, loop, fail_later),
+    ]
+    for attempt in attempts:
+        with pytest.raises(type(error)) as info:
+            await attempt()
+        assert info.value is error
 
 
 async def test_block_refuses_an_executor_that_is_no_thread_pool(process_pool: ProcessPoolExecutor) -> None:
