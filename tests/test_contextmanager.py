@@ -8,6 +8,7 @@ as well, so each expected outcome is also checked against the standard library.
 
 import asyncio
 import gc
+import itertools
 import traceback
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -555,3 +556,81 @@ async def test_yield_outside_a_context_manager_function_is_reported_by_the_task(
 
     with pytest.raises(RuntimeError, match="yield_\\(\\) awaited outside an @async_contextmanager function"):
         await asyncio.create_task(misuse())
+
+
+# --- every generator behaviour with every body: the same outcome as contextlib ---
+
+# How the generator behaves before yielding, when the body's exception reaches it, and when resumed.
+SETUP = ["yield", "return", "raise"]
+ON_EXCEPTION = ["propagate", "swallow", "replace", "replace_from", "runtime_error_from", "yield_again", "await_then_propagate"]
+ON_RESUME = ["return", "yield_again", "raise", "await_then_return"]
+BODY = [None, ValueError, KeyError, RuntimeError, StopIteration, StopAsyncIteration, GeneratorExit]
+
+
+def generator_from(setup: str, on_exception: str, on_resume: str, events: list[str]) -> Any:
+    async def generator() -> AsyncGenerator[str, None]:
+        try:
+            events.append("setup")
+            if setup == "raise":
+                raise OSError("setup failed")
+            if setup == "return":
+                return
+            try:
+                yield "value"
+            except BaseException as exc:
+                events.append(f"caught {type(exc).__name__}")
+                if on_exception == "swallow":
+                    return
+                if on_exception == "replace":
+                    raise LookupError("replaced")
+                if on_exception == "replace_from":
+                    raise LookupError("replaced") from exc
+                if on_exception == "runtime_error_from":  # as PEP 479 wraps, but the generator's own
+                    raise RuntimeError("replaced") from exc
+                if on_exception == "yield_again":
+                    yield "again"
+                if on_exception == "await_then_propagate":
+                    await asyncio.sleep(0)
+                raise
+            events.append("resumed")
+            if on_resume == "yield_again":
+                yield "again"
+            elif on_resume == "raise":
+                raise OSError("teardown failed")
+            elif on_resume == "await_then_return":
+                await asyncio.sleep(0)
+        finally:
+            events.append("finalised")  # when this happens shows whether the manager closed the generator
+
+    return generator
+
+
+async def outcome(decorator: Decorator, setup: str, on_exception: str, on_resume: str, body: Any) -> tuple[Any, ...]:
+    events: list[str] = []
+    manager = decorator(generator_from(setup, on_exception, on_resume, events))
+    error = body("from the body") if body is not None else None
+    try:
+        async with manager() as value:
+            events.append(f"body got {value}")
+            if error is not None:
+                raise error
+        events.append("after the block")
+    except BaseException as exc:
+        cause = "the body's exception" if exc.__cause__ is error and error is not None else type(exc.__cause__).__name__
+        return ("raised", type(exc).__name__, str(exc), exc is error, cause, tuple(events))
+    # A copy: an abandoned generator's cleanup may still append, later, when the loop finalizes it.
+    return ("returned", tuple(events))
+
+
+def test_every_generator_and_body_end_as_with_contextlib() -> None:
+    # The space is small: all of it, rather than a sample.
+    async def compare_all() -> list[str]:
+        differences: list[str] = []
+        for case in itertools.product(SETUP, ON_EXCEPTION, ON_RESUME, BODY):
+            expected = await outcome(cast(Decorator, asynccontextmanager), *case)
+            actual = await outcome(cast(Decorator, async_contextmanager), *case)
+            if actual != expected:
+                differences.append(f"{case}: contextlib {expected}, asyncio_extras {actual}")
+        return differences
+
+    assert asyncio.run(compare_all()) == []
