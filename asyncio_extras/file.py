@@ -7,9 +7,9 @@ __all__ = ("AsyncFileWrapper", "open_async")
 import asyncio
 import io
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from concurrent.futures import Executor
 from itertools import islice
 from operator import length_hint
-from concurrent.futures import Executor
 from types import TracebackType
 from typing import IO, Any, AnyStr, Generic, cast
 
@@ -288,7 +288,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
             # All served: carry on from where they end.
             if self._tell_disabled:
                 self._skipped += sum(map(len, pieces))
-            elif self._start is not None:  # (None: a pipe, or a position that cannot be returned to)
+            elif file.seekable():  # (a text position that could not be returned to gets a new chance)
                 self._start, self._skipped = self._position_to_return_to(file), 0
         else:
             self._give_back_read_ahead(file)

@@ -325,6 +325,22 @@ async def check_lines_and_chunks_after_cr(path: Path) -> None:
         assert await f.read() == ""
 
 
+async def test_read_ahead_resumes_after_a_position_tell_cannot_return_to(tmp_path: Path) -> None:
+    # After "x\r" the cookie holds decoder state: that refill reads one piece,
+    # and the following ones read ahead again (two chunks per hop here).
+    path = tmp_path / "cr.txt"
+    path.write_bytes(b"x\r" + b"y" * 60)
+    executor = CountingExecutor()
+    try:
+        with mock.patch.object(file_module, "_READ_AHEAD", 2):
+            async with open_async(path, executor=executor) as f:
+                chunks = [chunk async for chunk in f.async_readchunks(1)]
+    finally:
+        executor.shutdown()
+    assert "".join(chunks) == "x\n" + "y" * 60
+    assert executor.submitted <= len(chunks) // 2 + 4  # open, close, the end of the file, the one-piece refill
+
+
 async def test_reading_from_a_pipe_loses_nothing() -> None:
     read_end, write_end = __import__("os").pipe()
     with open(write_end, "wb") as writer:
