@@ -60,20 +60,42 @@ def write_pyright_config(folder: Path, **overrides: object) -> None:
     (folder / "pyrightconfig.json").write_text(json.dumps(settings, indent=2))
 
 
+def pyright_report(python: Path, *args: str | Path, cwd: Path = ROOT) -> tuple[bool, str]:
+    """Run pyright; return whether it passed, which it has not when it analysed no file, and its findings."""
+    command = [python, "-m", "pyright", "--outputjson", *args]
+    print("$", " ".join(map(str, command)), flush=True)
+    done = subprocess.run([str(arg) for arg in command], cwd=cwd, stdout=subprocess.PIPE, text=True)
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        return False, done.stdout
+    lines: list[str] = []
+    for diagnostic in report["generalDiagnostics"]:
+        start = diagnostic["range"]["start"]
+        rule = f" ({diagnostic['rule']})" if "rule" in diagnostic else ""
+        lines.append(
+            f"{diagnostic['file']}:{start['line'] + 1}:{start['character'] + 1} - "
+            f"{diagnostic['severity']}: {diagnostic['message']}{rule}"
+        )
+    summary = report["summary"]
+    lines.append(f"pyright: {summary['filesAnalyzed']} files, {summary['errorCount']} errors, {summary['warningCount']} warnings")
+    return done.returncode == 0 and summary["filesAnalyzed"] > 0, "\n".join(lines)
+
+
 def typecheck_typetests(python: Path, folder: Path, target: Path | None = None) -> dict[str, tuple[bool, str]]:
     """Check folder/typetests with mypy and pyright; ``target``: the interpreter whose packages they see.
 
     Without ``target``, asyncio_extras is found in folder/stubs. Returns each checker's success and report.
     """
     mypy: list[str | Path] = [python, "-m", "mypy", "--config-file", ROOT / "mypy.ini", "--cache-dir", folder / ".mypy_cache"]
-    pyright: list[str | Path] = [python, "-m", "pyright", "--project", folder / "pyrightconfig.json"]
+    pyright: list[str | Path] = ["--project", folder / "pyrightconfig.json"]
     if target is None:
         write_pyright_config(folder, include=["typetests"], stubPath="stubs")
     else:
         write_pyright_config(folder, include=["typetests"], stubPath="no-stubs-here")
         mypy += ["--python-executable", target]
         pyright += ["--pythonpath", target]
-    return {"mypy": capture(*mypy, "typetests", cwd=folder), "pyright": capture(*pyright, cwd=folder)}
+    return {"mypy": capture(*mypy, "typetests", cwd=folder), "pyright": pyright_report(python, *pyright, cwd=folder)}
 
 
 # --- the steps ---
@@ -92,24 +114,10 @@ def mypy_contract(ctx: Context) -> bool:
     return run(ctx.python, "-m", "mypy", *TYPED_TREES)
 
 
-def run_pyright(ctx: Context, *args: str | Path, cwd: Path = ROOT) -> bool:
-    """Run pyright and print its findings; fail as well when it analysed no file at all."""
-    command = [ctx.python, "-m", "pyright", "--outputjson", "--pythonpath", ctx.python, *args]
-    print("$", " ".join(map(str, command)), flush=True)
-    done = subprocess.run([str(arg) for arg in command], cwd=cwd, stdout=subprocess.PIPE, text=True)
-    try:
-        report = json.loads(done.stdout)
-    except ValueError:
-        print(done.stdout)
-        return False
-    for diagnostic in report["generalDiagnostics"]:
-        start = diagnostic["range"]["start"]
-        rule = f" ({diagnostic['rule']})" if "rule" in diagnostic else ""
-        print(f"{diagnostic['file']}:{start['line'] + 1}:{start['character'] + 1} - "
-              f"{diagnostic['severity']}: {diagnostic['message']}{rule}")
-    summary = report["summary"]
-    print(f"pyright: {summary['filesAnalyzed']} files, {summary['errorCount']} errors, {summary['warningCount']} warnings")
-    return done.returncode == 0 and summary["filesAnalyzed"] > 0
+def run_pyright(ctx: Context, *args: str | Path) -> bool:
+    ok, report = pyright_report(ctx.python, "--pythonpath", ctx.python, *args)
+    print(report)
+    return ok
 
 
 def pyright_runtime(ctx: Context) -> bool:
