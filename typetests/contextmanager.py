@@ -54,6 +54,19 @@ async def native_generators() -> None:
         data.upper_case()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
+async def assigned_in_the_block_is_bound_after_it() -> bytes:
+    async with connection("example.org") as data:
+        received = data
+    return received  # not "possibly unbound", as with contextlib's
+
+
+async def after_a_bare_raise_nothing_runs() -> None:
+    # The price of not being "possibly suppressing", as with contextlib's.
+    async with connection("example.org"):
+        raise KeyError
+    print()  # type: ignore[unreachable]
+
+
 # Overload 2: the same annotated AsyncIterator, which does not promise the athrow() and aclose() that exiting uses.
 @async_contextmanager  # type: ignore[deprecated]  # pyright: ignore[reportDeprecated]
 async def annotated_as_iterator(path: str) -> AsyncIterator[str]:

@@ -11,7 +11,9 @@ _T_co = TypeVar("_T_co", covariant=True)
 _P = ParamSpec("_P")
 _AwaitableFunctionT = TypeVar("_AwaitableFunctionT", bound=Callable[..., Awaitable[Any]])
 
-class _AsyncGeneratorContextManager(AbstractAsyncContextManager[_T_co, bool]):
+# `bool | None`, as typeshed declares contextlib's: the generator may suppress an
+# exception, but checkers should not treat every block as possibly skipped.
+class _AsyncGeneratorContextManager(AbstractAsyncContextManager[_T_co, bool | None]):
     def __init__(
         self,
         func: Callable[..., AsyncIterator[_T_co] | Coroutine[Any, Any, None]],
@@ -21,7 +23,7 @@ class _AsyncGeneratorContextManager(AbstractAsyncContextManager[_T_co, bool]):
     async def __aenter__(self) -> _T_co: ...
     async def __aexit__(
         self, typ: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> bool: ...
+    ) -> bool | None: ...
     def __call__(self, func: _AwaitableFunctionT) -> _AwaitableFunctionT: ...
 
 # An async generator function: `async with` gives the yielded type.
