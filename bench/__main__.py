@@ -3,6 +3,7 @@
     python -m bench                  # every comparison
     python -m bench contextmanager   # those of the modules named
     python -m bench --all-cores      # without pinning the process to one core
+    python -m bench --json FILE      # also save the figures (docs/benchmarks.json feeds the docs)
 
 By default the process, and so every thread it starts, is pinned to one CPU:
 on a small shared machine, a hand-over between two threads otherwise costs
@@ -15,33 +16,40 @@ Run it through ``python3 scripts/benchmarks.py``, which provides the anchors (an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
 import platform
 import sys
-from collections.abc import Sequence
-
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 from bench import contextmanager, file, threads
+from bench._harness import Result
 
-# Each module measures, prints its report, and says whether every bar was met.
-MODULES: dict[str, Callable[[], Awaitable[bool]]] = {
+# Each module measures, prints and returns its results.
+MODULES: dict[str, Callable[[], Awaitable[list[Result]]]] = {
     "contextmanager": contextmanager.run,
     "threads": threads.run,
     "file": file.run,
 }
 
 
-async def run(chosen: list[Callable[[], Awaitable[bool]]]) -> bool:
-    met = True
-    for module_run in chosen:
-        met = await module_run() and met
-    return met
+async def run(chosen: list[Callable[[], Awaitable[list[Result]]]]) -> list[Result]:
+    return [result for module_run in chosen for result in await module_run()]
 
 
 def main(argv: Sequence[str]) -> int:
     pinned = "--all-cores" not in argv
     argv = [arg for arg in argv if arg != "--all-cores"]
+    save_to = None
+    if "--json" in argv:
+        at = argv.index("--json")
+        if at + 1 == len(argv):
+            print("--json needs a file name", file=sys.stderr)
+            return 2
+        save_to = Path(argv[at + 1])
+        argv = argv[:at] + argv[at + 2 :]
     unknown = [name for name in argv if name not in MODULES]
     if unknown:
         print(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}", file=sys.stderr)
@@ -51,10 +59,15 @@ def main(argv: Sequence[str]) -> int:
     if pinned and hasattr(os, "sched_setaffinity"):
         cpu = min(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpu})  # before any thread starts: they inherit it
-        cores = f"pinned to CPU {cpu}"
-    print(f"Python {platform.python_version()} on {platform.machine()} ({cores}), asyncio event loop")
-    met = asyncio.run(run(chosen))
+        cores = "pinned to one CPU"
+    setting = f"Python {platform.python_version()} on {platform.machine()} ({cores}), asyncio event loop"
+    print(setting)
+    results = asyncio.run(run(chosen))
+    met = all(result.met for result in results)
     print("\nall bars met" if met else "\nSOME BARS MISSED")
+    if save_to is not None:
+        figures = {"setting": setting, "results": [dataclasses.asdict(result) for result in results]}
+        save_to.write_text(json.dumps(figures, indent=1) + "\n")
     return 0 if met else 1
 
 

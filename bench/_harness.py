@@ -63,33 +63,67 @@ async def measure(comparison: Comparison) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def report(comparison: Comparison, medians: dict[str, float]) -> bool:
-    """Print the comparison as a table; return whether every bar is met."""
-    reference = medians[comparison.anchors[0].name]
+@dataclass(frozen=True)
+class Row:
+    """One measured figure: seconds per operation, and, for a contender with a bar, whether it met it."""
+
+    name: str
+    seconds: float
+    role: str  # "anchor", "for comparison", "contender" or "limit" (a bar in absolute seconds)
+    ratio: float | None = None  # to the fastest anchor
+    bar: float | None = None  # a ratio for contenders, seconds for limits
+    met: bool | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    title: str
+    rows: list[Row]
+
+    @property
+    def met(self) -> bool:
+        return all(row.met is not False for row in self.rows)
+
+
+def judge(comparison: Comparison, medians: dict[str, float]) -> Result:
+    """Turn the medians into rows: ratios to the fastest anchor, and each bar met or missed."""
     fastest = min(medians[anchor.name] for anchor in comparison.anchors)
-    heap = f", {comparison.heap_objects:,} objects alive" if comparison.heap_objects else ""
-    print(f"\n{comparison.title}  (median of {comparison.rounds} rounds x {comparison.per_round}{heap})")
-    print(f"  {'':<40} {'per call':>12}  {'ratio':>6}")
-    met = True
+    rows: list[Row] = []
     for variant in comparison.variants:
         median = medians[variant.name]
         if variant in comparison.anchors:
-            verdict = "anchor"
+            rows.append(Row(variant.name, median, "anchor", median / fastest))
         elif variant in comparison.others:
-            verdict = "for comparison"
-        elif variant.bar is None:
-            verdict = "no bar"
+            rows.append(Row(variant.name, median, "for comparison", median / fastest))
         else:
             ratio = median / fastest
-            verdict = f"{ratio:.2f}x the fastest anchor, bar {variant.bar:.2f}x: {'met' if ratio <= variant.bar else 'MISSED'}"
-            met = met and ratio <= variant.bar
-        print(f"  {variant.name:<40} {median * 1e6:9.2f} us  {median / reference:6.2f}x  {verdict}")
-    return met
+            met = None if variant.bar is None else ratio <= variant.bar
+            rows.append(Row(variant.name, median, "contender", ratio, variant.bar, met))
+    heap = f", {comparison.heap_objects:,} objects alive" if comparison.heap_objects else ""
+    return Result(f"{comparison.title}  (median of {comparison.rounds} rounds x {comparison.per_round}{heap})", rows)
 
 
-async def run_comparisons(comparisons: Iterable[Comparison]) -> bool:
-    """Measure and report each comparison; return whether every bar is met."""
-    met = True
+def report(result: Result) -> None:
+    """Print one result as a table."""
+    print(f"\n{result.title}")
+    print(f"  {'':<44} {'per call':>12}  {'ratio':>6}")
+    for row in result.rows:
+        ratio = "" if row.ratio is None else f"{row.ratio:5.2f}x"
+        if row.role == "limit":
+            verdict = f"bar < {row.bar * 1000:g} ms: {'met' if row.met else 'MISSED'}" if row.bar else ""
+        elif row.role != "contender":
+            verdict = row.role
+        elif row.bar is None:
+            verdict = "no bar"
+        else:
+            verdict = f"bar {row.bar:.2f}x: {'met' if row.met else 'MISSED'}"
+        print(f"  {row.name:<44} {row.seconds * 1e6:9.2f} us  {ratio:>6}  {verdict}")
+
+
+async def run_comparisons(comparisons: Iterable[Comparison]) -> list[Result]:
+    """Measure, judge and report each comparison."""
+    results: list[Result] = []
     for comparison in comparisons:
-        met = report(comparison, await measure(comparison)) and met
-    return met
+        results.append(judge(comparison, await measure(comparison)))
+        report(results[-1])
+    return results

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import asyncio_extras
-from bench._harness import Comparison, Run, Variant, run_comparisons
+from bench._harness import Comparison, Result, Run, Variant, run_comparisons
 
 
 @contextlib.asynccontextmanager
@@ -50,5 +50,5 @@ def comparisons() -> list[Comparison]:
     ]
 
 
-async def run() -> bool:
+async def run() -> list[Result]:
     return await run_comparisons(comparisons())

@@ -11,7 +11,7 @@ import anyio.to_thread
 import asyncer
 
 from asyncio_extras import call_async, call_in_executor, threadpool
-from bench._harness import Comparison, Run, Variant, run_comparisons
+from bench._harness import Comparison, Result, Run, Variant, run_comparisons
 
 
 def noop() -> None:
@@ -149,5 +149,5 @@ def comparisons() -> list[Comparison]:
     ]
 
 
-async def run() -> bool:
+async def run() -> list[Result]:
     return await run_comparisons(comparisons())
