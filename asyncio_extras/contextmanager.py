@@ -15,7 +15,7 @@ from typing import Any
 def async_contextmanager(func: Callable[..., Any]) -> Callable[..., _AsyncGeneratorContextManager]:
     """Turn an async generator function into a factory of async context managers.
 
-    Typical use::
+    Typical use:
 
         @async_contextmanager
         async def opened(arg):
@@ -25,7 +25,7 @@ def async_contextmanager(func: Callable[..., Any]) -> Callable[..., _AsyncGenera
             finally:
                 await resource.release()
 
-    makes ``async with opened(arg) as resource: <body>`` equivalent to::
+    makes ``async with opened(arg) as resource: <body>`` equivalent to:
 
         resource = await acquire(arg)
         try:
@@ -38,7 +38,7 @@ def async_contextmanager(func: Callable[..., Any]) -> Callable[..., _AsyncGenera
     Each context manager is also a decorator of coroutine functions: every
     call of the decorated function runs inside a fresh context.
 
-    :param func: an async generator function, or a coroutine function using :func:`yield_`
+    :param func: an async generator function, or a coroutine function using ``yield_()``
     :return: a function with the parameters of ``func`` that returns the context manager
     :raises TypeError: if ``func`` is not callable or is a plain generator function
     """
@@ -58,7 +58,7 @@ def async_contextmanager(func: Callable[..., Any]) -> Callable[..., _AsyncGenera
 
 
 def yield_(value: object = None) -> _YieldedValue:
-    """Yield ``value`` from a coroutine function decorated with :func:`async_contextmanager`.
+    """Yield ``value`` from a coroutine function decorated with ``async_contextmanager``.
 
     ``await yield_(value)`` is the Python 3.5 spelling of ``yield value``. It
     stays supported, but type checkers cannot see the type of ``value``
@@ -149,7 +149,7 @@ def _as_async_generator(obj: object, func: Callable[..., Any]) -> object:
 
 
 class _YieldedValue:
-    """What ``await yield_(value)`` hands up the await chain to :class:`_YieldingCoroutine`."""
+    """What ``await yield_(value)`` hands up the await chain to ``_YieldingCoroutine``."""
 
     __slots__ = ("value",)
 

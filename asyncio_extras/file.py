@@ -34,16 +34,16 @@ def open_async(
     *,
     executor: Executor | None = None,
 ) -> AsyncFileWrapper[Any]:
-    """Return an :class:`AsyncFileWrapper` that opens ``file`` on first use.
+    """Return an ``AsyncFileWrapper`` that opens ``file`` on first use.
 
-    The parameters are those of :func:`open`, plus ``executor``, where every
+    The parameters are those of ``open()``, plus ``executor``, where every
     operation on the file runs (the loop's default executor when None).
     ``await open_async(...)``, ``async with open_async(...) as f`` and
     ``async for line in open_async(...)`` all open it; only the first two
     leave it open, ``async for`` closes what it opened when it ends.
-    Errors of :func:`open` (a bad mode, a missing file) are raised there.
+    Errors of ``open()`` (a bad mode, a missing file) are raised there.
 
-    Example::
+    Example:
 
         async with open_async(path, "rb") as f:
             data = await f.read()
@@ -59,7 +59,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
     Called in the event-loop thread, ``read``, ``readline``, ``readlines``,
     ``write``, ``writelines``, ``seek``, ``tell``, ``truncate``, ``flush`` and
     ``close`` return futures; in a thread without a running loop they run
-    directly. ``async for line in f`` and :meth:`async_readchunks` read ahead
+    directly. ``async for line in f`` and ``async_readchunks`` read ahead
     in large blocks and serve from memory, yet observe the file exactly as its
     own iteration and ``read(size)`` do, also mixed with the other methods.
     """

@@ -13,6 +13,7 @@ import zlib
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
+import asyncio_extras
 from asyncio_extras import async_contextmanager, call_async, call_in_executor, open_async, threadpool
 
 
@@ -56,13 +57,15 @@ async def lookup(key: str) -> str:
 
 
 async def main() -> None:
+    print(f"asyncio_extras {asyncio_extras.__version__}, from {Path(asyncio_extras.__file__).parent}\n")
     print("async_contextmanager: an async generator function becomes an async context manager")
     async with connection("example.org") as conn:
         print(f"  using {conn}")
 
     print("\nthe generator sees the body's exception and may suppress it")
+    settings: dict[str, str] = {}
     async with logged_errors():
-        raise KeyError("missing-key")
+        print(f"  {settings['missing-key']}")
     print("  execution continues after the block")
 
     print("\nthe same context manager decorates a coroutine function; each call enters it afresh")

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import _venv
 from _venv import ROOT
 
-TYPED_TREES = ["stubs", "tests", "typetests", "bench", "examples", "scripts"]
+TYPED_TREES = ["stubs", "tests", "typetests", "bench", "docs", "examples", "scripts"]
 # What the built wheel must hold besides its .dist-info folder: the modules, their stubs and py.typed.
 WHEEL_FILES = {
     *(f"asyncio_extras/{path.name}" for path in (ROOT / "asyncio_extras").glob("*.py")),

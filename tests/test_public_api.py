@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import importlib.metadata
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,11 @@ def test_package_root_exports_every_public_name_of_every_module() -> None:
             assert getattr(asyncio_extras, public) is getattr(module, public)
     assert sorted(asyncio_extras.__all__) == sorted(expected)
     assert asyncio_extras.__all__ == stub_all(STUBS / "__init__.pyi")
+
+
+def test_version_is_the_installed_distributions() -> None:
+    try:
+        installed = importlib.metadata.version("asyncio_extras")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("imported from the source tree: no distribution to compare with")
+    assert asyncio_extras.__version__ == installed

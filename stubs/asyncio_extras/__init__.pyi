@@ -11,3 +11,5 @@ __all__ = (
     "threadpool",
     "yield_",
 )
+
+__version__: str
