@@ -5,6 +5,7 @@ import contextvars
 import functools
 import math
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -457,6 +458,41 @@ async def test_call_in_executor_gives_other_executors_the_plain_call() -> None:
 async def test_call_in_executor_works_with_a_process_pool(process_pool: ProcessPoolExecutor) -> None:
     assert await call_in_executor(pow, 2, 10, executor=process_pool) == 1024
     assert await call_in_executor(int, "z", base=36, executor=process_pool) == 35  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue]
+
+
+@pytest.fixture(scope="module")
+def dask_executor() -> Iterator[Executor]:
+    """The executor of a dask.distributed client, on a cluster of one worker process, on loopback only.
+
+    An optional integration: dask comes from the `integration` dependency group.
+    """
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None,
+            scheduler_kwargs={"dashboard": False}
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        client.get_executor() as executor,
+    ):
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        executor.submit(int).result()  # the client's threads start now, not in the first test using it
+        yield executor
+
+
+async def test_call_in_executor_and_decorated_functions_run_on_a_dask_cluster(dask_executor: Executor) -> None:
+    assert await call_in_executor(pow, 2, 10, executor=dask_executor) == 1024
+    assert await call_in_executor(functools.partial(int, "z", base=36), executor=dask_executor) == 35
+    worker_pid = await threadpool(dask_executor)(os.getpid)()
+    assert worker_pid != os.getpid()
+    with pytest.raises(ZeroDivisionError):
+        await call_in_executor(divmod, 1, 0, executor=dask_executor)
+
+
+async def test_block_refuses_a_dask_executor(dask_executor: Executor) -> None:
+    with pytest.raises(TypeError, match="needs a ThreadPoolExecutor, got ClientExecutor$"):
+        async with threadpool(dask_executor):
+            pass
 
 
 async def test_call_in_executor_refuses_what_is_not_callable() -> None:
