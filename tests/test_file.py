@@ -3,6 +3,10 @@
 import asyncio
 import errno
 import gc
+import os
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from unittest import mock
@@ -135,6 +139,50 @@ async def test_a_full_disk_fails_as_with_the_plain_file_and_the_file_still_close
     with pytest.raises(OSError):
         await f.close()
     assert f.closed
+
+
+READ_ONLY_TARGET_SCRIPT = """
+import asyncio, errno, sys
+from asyncio_extras import open_async
+
+target = sys.argv[1] + "/new.txt"
+try:
+    open(target, "w")
+except OSError as error:
+    expected = error
+
+async def main() -> OSError:
+    try:
+        await open_async(target, "w")
+    except OSError as error:
+        return error
+    raise AssertionError("opened a file for writing on a read-only file system")
+
+raised = asyncio.run(main())
+assert raised.errno == expected.errno == errno.EROFS, (raised, expected)
+assert str(raised) == str(expected)
+"""
+
+
+def test_a_read_only_target_fails_as_with_the_plain_file(tmp_path: Path) -> None:
+    # A read-only file system, mounted in a mount namespace of the test's own,
+    # so nothing changes outside it (root can write anywhere else).
+    unshare = ["unshare", "--mount", "--map-root-user"]
+    if shutil.which("unshare") is None or subprocess.run([*unshare, "true"], capture_output=True).returncode:
+        pytest.skip("needs unshare and a mount namespace")
+    script = tmp_path / "read_only.py"
+    script.write_text(READ_ONLY_TARGET_SCRIPT)
+    target = tmp_path / "read-only"
+    target.mkdir()
+    command = f'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" -X dev -W error "$3" "$1"'
+    done = subprocess.run(
+        [*unshare, "sh", "-c", command, "sh", target, sys.executable, script],
+        env={**os.environ, "PYTHONPATH": str(Path(file_module.__file__).parent.parent)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 async def test_what_was_written_before_an_error_in_the_block_is_on_disk(tmp_path: Path) -> None:
