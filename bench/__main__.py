@@ -66,7 +66,13 @@ def main(argv: Sequence[str]) -> int:
     met = all(result.met for result in results)
     print("\nall bars met" if met else "\nSOME BARS MISSED")
     if save_to is not None:
-        figures = {"setting": setting, "results": [dataclasses.asdict(result) for result in results]}
+        figures = {
+            "setting": setting,
+            "results": [
+                {"title": result.title, "rows": [{**dataclasses.asdict(row), "verdict": row.verdict} for row in result.rows]}
+                for result in results
+            ],
+        }
         save_to.write_text(json.dumps(figures, indent=1) + "\n")
     return 0 if met else 1
 

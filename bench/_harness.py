@@ -74,6 +74,13 @@ class Row:
     bar: float | None = None  # a ratio for contenders, seconds for limits
     met: bool | None = None
 
+    @property
+    def verdict(self) -> str:
+        if self.bar is None:
+            return "no bar" if self.role == "contender" else self.role
+        bar = f"< {self.bar * 1000:g} ms" if self.role == "limit" else f"<= {self.bar:g}x"
+        return f"bar {bar}: {'met' if self.met else 'MISSED'}"
+
 
 @dataclass(frozen=True)
 class Result:
@@ -90,15 +97,13 @@ def judge(comparison: Comparison, medians: dict[str, float]) -> Result:
     fastest = min(medians[anchor.name] for anchor in comparison.anchors)
     rows: list[Row] = []
     for variant in comparison.variants:
-        median = medians[variant.name]
-        if variant in comparison.anchors:
-            rows.append(Row(variant.name, median, "anchor", median / fastest))
-        elif variant in comparison.others:
-            rows.append(Row(variant.name, median, "for comparison", median / fastest))
-        else:
-            ratio = median / fastest
+        ratio = medians[variant.name] / fastest
+        if variant in comparison.contenders:
             met = None if variant.bar is None else ratio <= variant.bar
-            rows.append(Row(variant.name, median, "contender", ratio, variant.bar, met))
+            rows.append(Row(variant.name, medians[variant.name], "contender", ratio, variant.bar, met))
+        else:
+            role = "anchor" if variant in comparison.anchors else "for comparison"
+            rows.append(Row(variant.name, medians[variant.name], role, ratio))
     heap = f", {comparison.heap_objects:,} objects alive" if comparison.heap_objects else ""
     return Result(f"{comparison.title}  (median of {comparison.rounds} rounds x {comparison.per_round}{heap})", rows)
 
@@ -109,15 +114,7 @@ def report(result: Result) -> None:
     print(f"  {'':<44} {'per call':>12}  {'ratio':>6}")
     for row in result.rows:
         ratio = "" if row.ratio is None else f"{row.ratio:5.2f}x"
-        if row.role == "limit":
-            verdict = f"bar < {row.bar * 1000:g} ms: {'met' if row.met else 'MISSED'}" if row.bar else ""
-        elif row.role != "contender":
-            verdict = row.role
-        elif row.bar is None:
-            verdict = "no bar"
-        else:
-            verdict = f"bar {row.bar:.2f}x: {'met' if row.met else 'MISSED'}"
-        print(f"  {row.name:<44} {row.seconds * 1e6:9.2f} us  {ratio:>6}  {verdict}")
+        print(f"  {row.name:<44} {row.seconds * 1e6:9.2f} us  {ratio:>6}  {row.verdict}")
 
 
 async def run_comparisons(comparisons: Iterable[Comparison]) -> list[Result]:

@@ -35,13 +35,6 @@ def per_operation(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.2f} µs"
 
 
-def verdict(row: dict[str, Any]) -> str:
-    if row["bar"] is None:
-        return row["role"] if row["role"] != "contender" else "no bar"
-    bar = f"< {row['bar'] * 1e3:g} ms" if row["role"] == "limit" else f"≤ {row['bar']:g}×"
-    return f"{bar}: {'met' if row['met'] else '**missed**'}"
-
-
 def tables(figures: dict[str, Any]) -> str:
     parts = [f"Measured with `{figures['setting']}`; medians.\n"]
     for result in figures["results"]:
@@ -50,7 +43,7 @@ def tables(figures: dict[str, Any]) -> str:
         parts.append("| --- | ---: | ---: | --- |")
         for row in result["rows"]:
             ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}×"
-            parts.append(f"| {row['name']} | {per_operation(row['seconds'])} | {ratio} | {verdict(row)} |")
+            parts.append(f"| {row['name']} | {per_operation(row['seconds'])} | {ratio} | {row['verdict']} |")
         parts.append("")
     return "\n".join(parts)
 
