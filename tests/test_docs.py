@@ -18,13 +18,9 @@ from typing import NamedTuple
 
 import pytest
 
-import asyncio_extras
+from _project import IMPORTED_FROM, MODULES, ROOT, STUBS, stub_all
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-STUBS = ROOT / "stubs" / "asyncio_extras"
-# The folder the tests import asyncio_extras from: the source tree, or an installed wheel.
-IMPORTED_FROM = str(Path(asyncio_extras.__file__).parent.parent)
 
 
 class Example(NamedTuple):
@@ -119,12 +115,9 @@ def stub_signatures(module: str) -> dict[str, list[str]]:
     Written as the API pages show them: no ``self``, no ``/`` that ends the
     parameters, a property as ``name: type``.
     """
-    tree = ast.parse((STUBS / f"{module}.pyi").read_text())
-    public = next(
-        ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
-    )
+    stub = STUBS / f"{module}.pyi"
+    public = stub_all(stub)
+    tree = ast.parse(stub.read_text())
     signatures: dict[str, list[str]] = {}
 
     def add(name: str, function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> None:
@@ -158,9 +151,6 @@ def stub_signatures(module: str) -> dict[str, list[str]]:
 def normalized(signature: str) -> str:
     # The pages print defaults in single quotes and space "=" the same way in every case.
     return "".join(signature.replace('"', "'").split())
-
-
-MODULES = sorted(path.stem for path in STUBS.glob("*.pyi") if path.stem != "__init__")
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _project import IMPORTED_FROM
 from asyncio_extras import AsyncFileWrapper, open_async
 from asyncio_extras import file as file_module
 
@@ -177,7 +178,7 @@ def test_a_read_only_target_fails_as_with_the_plain_file(tmp_path: Path) -> None
     command = f'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" -X dev -W error "$3" "$1"'
     done = subprocess.run(
         [*unshare, "sh", "-c", command, "sh", target, sys.executable, script],
-        env={**os.environ, "PYTHONPATH": str(Path(file_module.__file__).parent.parent)},
+        env={**os.environ, "PYTHONPATH": IMPORTED_FROM},
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,6 +1,5 @@
 """The public names: runtime modules, their stubs and the package root agree."""
 
-import ast
 import importlib
 import importlib.metadata
 from pathlib import Path
@@ -8,21 +7,7 @@ from pathlib import Path
 import pytest
 
 import asyncio_extras
-
-STUBS = Path(__file__).resolve().parent.parent / "stubs" / "asyncio_extras"
-MODULES = sorted(path.stem for path in STUBS.glob("*.pyi") if path.stem != "__init__")
-
-
-def stub_all(stub: Path) -> tuple[str, ...]:
-    """Read ``__all__`` from a stub file, which is never imported."""
-    for node in ast.parse(stub.read_text()).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
-        ):
-            value = ast.literal_eval(node.value)
-            assert isinstance(value, tuple)
-            return tuple(str(name) for name in value)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-    raise AssertionError(f"{stub.name} declares no __all__")
+from _project import MODULES, STUBS, stub_all
 
 
 def test_every_runtime_module_has_a_stub_and_every_stub_a_module() -> None:
