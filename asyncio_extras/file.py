@@ -6,6 +6,7 @@ __all__ = ("AsyncFileWrapper", "open_async")
 
 import asyncio
 import io
+import os
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import Executor
 from itertools import islice
@@ -20,6 +21,8 @@ _READ_AHEAD = 1 << 20
 # Most lines served from memory before the event loop gets a turn, so that
 # a consumer that never awaits cannot stall the loop for long.
 _LINES_PER_TURN = 8192
+# Reads that fail rather than wait for the disk (Linux); None where there are none.
+_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
 
 
 def open_async(
@@ -92,6 +95,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
         self._start: int | None = None
         self._skipped = 0
         self._tell_disabled = False  # text readlines() disables tell() until a seek or the end of the file
+        self._read_from_cache = False  # the pieces were read from the page cache, not moving the file
 
     # --- attributes and methods that do not block ---
 
@@ -203,25 +207,45 @@ class AsyncFileWrapper(Generic[AnyStr]):
             return self._binary_chunks(size)
         return self._serve(lambda file, ahead: self._read_chunks(file, size, ahead))
 
-    async def _binary_chunks(self, size: int) -> AsyncIterator[bytes]:
-        # The worker fills one buffer, reused from block to block; each chunk is
-        # copied out of it here, as it is served. Chunks allocated by the worker
-        # cost up to twice as much (bench/file.py: 3.9x a plain read loop against
-        # 1.7x-1.9x), once the default executor has several threads: each
-        # allocates from a malloc arena of its own, which hands freed memory back
-        # to the system and faults it in again. Copying all of a block's chunks at
-        # once after the hop measured worse too (2.2x): one chunk alive at a time
-        # lets the loop thread reuse the same memory.
-        buffer = bytearray(size * max(1, _READ_AHEAD // size))
+    def _binary_chunks(self, size: int) -> AsyncIterator[bytes]:
+        # The chunks are views into one buffer, reused from block to block, and
+        # copied out as they are served. Chunks allocated by the worker cost up
+        # to twice as much (bench/file.py: 3.9x a plain read loop against 1.7x),
+        # once the default executor has several threads: each allocates from a
+        # malloc arena of its own, which hands freed memory back to the system
+        # and faults it in again. Copying all of a block's chunks at once measured
+        # worse too (2.2x): one chunk alive at a time lets memory be reused.
+        buffer: bytearray | None = None
+
+        def block(file: IO[Any], position: int) -> bytearray:
+            # No larger than the rest of the file: faulting in a fresh 1 MiB
+            # buffer takes longer than reading a small file (0.25-0.45 ms here).
+            nonlocal buffer
+            if buffer is None:
+                chunks_left = -(-(os.fstat(file.fileno()).st_size - position) // size)
+                buffer = bytearray(size * max(1, min(chunks_left, _READ_AHEAD // size)))
+            return buffer
 
         def read_ahead(file: IO[Any], ahead: bool) -> list[Any]:
             if not ahead:
                 return self._read_chunks(file, size, ahead)
-            view = memoryview(buffer)[: cast("io.BufferedIOBase", file).readinto(buffer)]
-            return [view[start : start + size] for start in range(0, len(view), size)]
+            into = block(file, file.tell())
+            return _split(memoryview(into)[: cast("io.BufferedIOBase", file).readinto(into)], size)
 
-        async for chunk in self._serve(read_ahead):
-            yield bytes(chunk)
+        def read_cached(file: IO[Any], position: int) -> list[Any] | None:
+            if _NOWAIT is None:
+                return None
+            into = block(file, position)
+            try:
+                read = os.preadv(file.fileno(), [into], position, _NOWAIT)
+                # Short: the end of the file, or only part of the block cached.
+                if 0 < read < len(into) and os.preadv(file.fileno(), [bytearray(1)], position + read, _NOWAIT):
+                    return None
+            except OSError:  # not cached (EAGAIN), or no such reads here: the worker reads it
+                return None
+            return _split(memoryview(into)[:read], size)  # none at the end of the file: nothing is not cached
+
+        return self._serve(read_ahead, read_cached)
 
     async def _ensure_open(self) -> None:
         if self._file is None:
@@ -236,24 +260,62 @@ class AsyncFileWrapper(Generic[AnyStr]):
                     self._file.close()
                 raise
 
-    async def _serve(self, read_ahead: Callable[[IO[Any], bool], list[Any]]) -> AsyncIterator[Any]:
-        """Yield the pieces that ``read_ahead`` reads, refilling in the worker thread when all are served."""
+    async def _serve(
+        self,
+        read_ahead: Callable[[IO[Any], bool], list[Any]],
+        read_cached: Callable[[IO[Any], int], list[Any] | None] | None = None,
+    ) -> AsyncIterator[Any]:
+        """Yield the pieces that ``read_ahead`` reads, refilling in the worker thread when all are served.
+
+        ``read_cached``, given for pieces that are views into a reused buffer,
+        reads the block at a position in the loop thread if the page cache holds
+        it, sparing the thread hop; such pieces are served as copies.
+        """
         opened_here = self._file is None
         if opened_here:
             await self._ensure_open()
         try:
             while True:
                 if self._read_by is read_ahead:  # lines for a line iterator, chunks of its size for a chunk one
-                    for piece in islice(self._unserved, _LINES_PER_TURN):
+                    pieces = islice(self._unserved, _LINES_PER_TURN)
+                    for piece in pieces if read_cached is None else map(bytes, cast("Iterator[memoryview]", pieces)):
                         yield piece
                     if length_hint(self._unserved):
                         await asyncio.sleep(0)  # let the loop run between long runs of lines
                         continue
-                if not await submit(asyncio.get_running_loop(), self._executor, self._refill, (read_ahead,), {}):
+                refilled = None if read_cached is None else self._refill_from_cache(read_ahead, read_cached)
+                if refilled is None:
+                    refilled = await submit(asyncio.get_running_loop(), self._executor, self._refill, (read_ahead,), {})
+                elif refilled:
+                    await asyncio.sleep(0)  # let the loop run between blocks, as a hop would
+                if not refilled:
                     return
         finally:
             if opened_here:
                 await self.close()
+
+    def _refill_from_cache(
+        self, read_ahead: Callable[[IO[Any], bool], list[Any]], read_cached: Callable[[IO[Any], int], list[Any] | None]
+    ) -> bool | None:
+        """Read the next block of a binary file in this thread, if ``read_cached`` finds it in the page cache.
+
+        That is the block after the one just served in full or, with nothing
+        to give back, the block at the file's position. Return False at the end
+        of the file, and None where the worker thread must read the block.
+        """
+        file = self._opened()
+        if self._read_by is read_ahead and self._pieces and self._start is not None:
+            position = self._start + sum(map(len, self._pieces))
+        elif self._start is None and file.seekable():
+            position = file.tell()  # past any unflushed write, which lies before it
+        else:
+            return None
+        pieces = read_cached(file, position)
+        if pieces is None:
+            return None
+        self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
+        self._start, self._read_from_cache = position, True
+        return bool(pieces)
 
     # --- in the worker thread ---
 
@@ -293,6 +355,9 @@ class AsyncFileWrapper(Generic[AnyStr]):
             # All served: carry on from where they end.
             if self._tell_disabled:
                 self._skipped += sum(map(len, pieces))
+            elif self._read_from_cache and self._start is not None:  # which did not move the file
+                self._start += sum(map(len, pieces))
+                file.seek(self._start)
             elif file.seekable():  # (a text position that could not be returned to gets a new chance)
                 self._start, self._skipped = self._position_to_return_to(file), 0
         else:
@@ -301,6 +366,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 self._start, self._skipped = self._position_to_return_to(file), 0
         # Only what can be given back may be read ahead; otherwise, one piece at a time.
         pieces = read_ahead(file, self._start is not None)
+        self._read_from_cache = False
         self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
         return bool(pieces)
 
@@ -356,3 +422,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 break
             chunks.append(chunk)
         return chunks
+
+
+def _split(block: memoryview, size: int) -> list[memoryview]:
+    return [block[start : start + size] for start in range(0, len(block), size)]

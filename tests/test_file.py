@@ -401,9 +401,94 @@ async def test_reading_from_a_pipe_loses_nothing() -> None:
         assert [line async for line in lines] == [b"\n", b"three\n"]
 
 
-async def test_a_consumer_that_never_awaits_still_lets_the_loop_run(tmp_path: Path) -> None:
-    path = tmp_path / "many.txt"
-    path.write_text("\n" * 100_000)
+def reads_from_the_page_cache(path: Path) -> bool:
+    """Whether the page cache serves ``path`` to reads that must not wait (Linux; not tmpfs, for one)."""
+    with path.open("rb") as f:
+        f.read()
+        try:
+            os.preadv(f.fileno(), [bytearray(1)], 0, os.RWF_NOWAIT)
+        except (AttributeError, OSError):
+            return False
+    return True
+
+
+def page_cache(states: list[str]) -> Callable[[int, list[bytearray], int, int], int]:
+    """``os.preadv`` as if the page cache held, of each block asked for, what ``states`` say."""
+    outcomes = iter(states)
+    real_preadv = os.preadv
+
+    def preadv(fd: int, buffers: list[bytearray], offset: int, flags: int = 0, /) -> int:
+        state = next(outcomes, "all")
+        if state == "none":
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        if state == "part":  # at least a byte: a read that must not wait and finds nothing cached fails
+            return real_preadv(fd, [memoryview(buffers[0])[: max(1, len(buffers[0]) // 2)]], offset, flags)
+        return real_preadv(fd, buffers, offset, flags)
+
+    return preadv
+
+
+@pytest.fixture
+def cached_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A binary file of 100 read-ahead blocks of 1 KiB, held by the page cache."""
+    monkeypatch.setattr(file_module, "_READ_AHEAD", 1024)
+    path = tmp_path / "blocks.bin"
+    path.write_bytes(os.urandom(100 * 1024))
+    if not reads_from_the_page_cache(path):
+        pytest.skip("no reads from the page cache that fail rather than wait, on this system")
+    return path
+
+
+async def test_cached_blocks_are_chunked_without_a_thread_hop_each(cached_blocks: Path) -> None:
+    executor = CountingExecutor()
+    try:
+        async with open_async(cached_blocks, "rb", executor=executor) as f:
+            chunks = [chunk async for chunk in f.async_readchunks(256)]
+    finally:
+        executor.shutdown()
+    with cached_blocks.open("rb") as plain:
+        assert chunks == list(iter(lambda: plain.read(256), b""))
+    assert executor.submitted == 2  # open and close: every block, and the end of the file, come from the cache
+
+
+@pytest.mark.parametrize(
+    "cache", [["none", "none"], ["all", "none", "all"], ["part", "all"], ["all", "part", "none", "all"]], ids=str
+)
+async def test_chunks_carry_on_from_blocks_read_by_either_thread(cached_blocks: Path, cache: list[str]) -> None:
+    with cached_blocks.open("rb") as plain, mock.patch.object(os, "preadv", page_cache(cache)):
+        async with open_async(cached_blocks, "rb") as f:
+            chunks = f.async_readchunks(300)  # blocks of 900 bytes
+            assert [await anext(chunks) for _ in range(14)] == [plain.read(300) for _ in range(14)]
+            assert await f.tell() == plain.tell()
+            assert await f.read(7) == plain.read(7)
+            assert [chunk async for chunk in chunks] == list(iter(lambda: plain.read(300), b""))
+
+
+async def test_chunks_of_a_file_open_for_writing_too_follow_unflushed_writes(cached_blocks: Path) -> None:
+    twin = shutil.copy(cached_blocks, cached_blocks.with_name("twin.bin"))
+    with open(twin, "r+b") as plain:
+        async with open_async(cached_blocks, "r+b") as f:
+            assert await f.write(b"written") == plain.write(b"written")
+            assert [chunk async for chunk in f.async_readchunks(1000)] == list(iter(lambda: plain.read(1000), b""))
+            assert await f.write(b"at the end") == plain.write(b"at the end")
+            assert await f.seek(0) == plain.seek(0)
+            assert [chunk async for chunk in f.async_readchunks(1000)] == list(iter(lambda: plain.read(1000), b""))
+
+
+async def test_without_reads_from_the_page_cache_the_worker_reads_every_block(cached_blocks: Path) -> None:
+    executor = CountingExecutor()
+    try:
+        with mock.patch.object(file_module, "_NOWAIT", None):
+            async with open_async(cached_blocks, "rb", executor=executor) as f:
+                chunks = [chunk async for chunk in f.async_readchunks(256)]
+    finally:
+        executor.shutdown()
+    assert b"".join(chunks) == cached_blocks.read_bytes()
+    assert executor.submitted == 103  # open, 100 blocks, the end of the file, close
+
+
+async def longest_run_without_a_turn(consume: AsyncIterator[Any]) -> int:
+    """Consume ``consume`` without awaiting anything else; return the most pieces served while no other task ran."""
     ticks = 0
 
     async def ticker() -> None:
@@ -414,12 +499,27 @@ async def test_a_consumer_that_never_awaits_still_lets_the_loop_run(tmp_path: Pa
 
     task = asyncio.create_task(ticker())
     await asyncio.sleep(0)
+    longest = run = 0
+    ticks_seen = ticks
+    async for _ in consume:
+        run = run + 1 if ticks == ticks_seen else 1
+        ticks_seen = ticks
+        longest = max(longest, run)
+    task.cancel()
+    return longest
+
+
+async def test_a_consumer_of_lines_that_never_awaits_still_lets_the_loop_run(tmp_path: Path) -> None:
+    path = tmp_path / "many.txt"
+    path.write_text("\n" * 100_000)
     with mock.patch.object(file_module, "_LINES_PER_TURN", 1000):
         async with open_async(path) as f:
-            async for _ in f:
-                pass
-    task.cancel()
-    assert ticks >= 100
+            assert await longest_run_without_a_turn(aiter(f)) == 1000
+
+
+async def test_a_consumer_of_cached_chunks_that_never_awaits_still_lets_the_loop_run(cached_blocks: Path) -> None:
+    async with open_async(cached_blocks, "rb") as f:
+        assert await longest_run_without_a_turn(f.async_readchunks(256)) == 4  # a turn after each block
 
 
 # --- differential: the wrapper against the plain file ---
@@ -430,6 +530,8 @@ steps = st.lists(
     st.tuples(st.sampled_from(["line", "chunk", "read", "readline", "tell", "seek_told", "seek_start"]), st.integers(1, 7)),
     max_size=25,
 )
+# What the page cache holds of each block read from it, call by call (then all of it).
+cache_states = st.lists(st.sampled_from(["all", "none", "part"]), max_size=10)
 text_content = st.text(alphabet=st.sampled_from(list("ab\r\n€é\x85\u2028 ")), max_size=60)
 
 
@@ -484,14 +586,16 @@ async def replay(wrapper: AsyncFileWrapper[Any], plain: Any, scenario: list[Step
             assert await wrapper.seek(0) == plain.seek(0)
 
 
-def differential(path: Path, mode: str, newline: str | None, read_ahead: int, scenario: list[Step], chunk: int) -> None:
+def differential(
+    path: Path, mode: str, newline: str | None, read_ahead: int, scenario: list[Step], chunk: int, cache: list[str]
+) -> None:
     async def run() -> None:
         with path.open(mode, newline=newline) as plain:
             plain.newlines_argument = newline  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
             async with open_async(path, mode, newline=newline) as wrapper:
                 await replay(wrapper, plain, scenario, chunk)
 
-    with mock.patch.object(file_module, "_READ_AHEAD", read_ahead):
+    with mock.patch.object(file_module, "_READ_AHEAD", read_ahead), mock.patch.object(os, "preadv", page_cache(cache)):
         asyncio.run(run())
 
 
@@ -511,12 +615,18 @@ def test_text_wrapper_behaves_like_the_plain_file(
     scratch: Path, content: str, newline: str | None, read_ahead: int, scenario: list[Step], chunk: int
 ) -> None:
     scratch.write_bytes(content.encode("utf-8"))
-    differential(scratch, "r", newline, read_ahead, scenario, chunk)
+    differential(scratch, "r", newline, read_ahead, scenario, chunk, [])
 
 
-@given(content=st.binary(max_size=60), read_ahead=st.integers(1, 12), scenario=steps, chunk=st.integers(1, 9))
+@given(
+    content=st.binary(max_size=60),
+    read_ahead=st.integers(1, 12),
+    scenario=steps,
+    chunk=st.integers(1, 9),
+    cache=cache_states,
+)
 def test_binary_wrapper_behaves_like_the_plain_file(
-    scratch: Path, content: bytes, read_ahead: int, scenario: list[Step], chunk: int
+    scratch: Path, content: bytes, read_ahead: int, scenario: list[Step], chunk: int, cache: list[str]
 ) -> None:
     scratch.write_bytes(content)
-    differential(scratch, "rb", None, read_ahead, scenario, chunk)
+    differential(scratch, "rb", None, read_ahead, scenario, chunk, cache)
