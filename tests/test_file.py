@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from unittest import mock
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -473,6 +474,18 @@ async def test_chunks_of_a_file_open_for_writing_too_follow_unflushed_writes(cac
             assert await f.write(b"at the end") == plain.write(b"at the end")
             assert await f.seek(0) == plain.seek(0)
             assert [chunk async for chunk in f.async_readchunks(1000)] == list(iter(lambda: plain.read(1000), b""))
+
+
+async def test_chunks_larger_than_a_cached_file_take_no_more_memory_than_it(cached_blocks: Path) -> None:
+    tracemalloc.start()
+    try:
+        async with open_async(cached_blocks, "rb") as f:
+            chunks = [chunk async for chunk in f.async_readchunks(1 << 30)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert chunks == [cached_blocks.read_bytes()]
+    assert peak < 4 * len(chunks[0])
 
 
 async def test_without_reads_from_the_page_cache_the_worker_reads_every_block(cached_blocks: Path) -> None:
