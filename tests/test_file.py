@@ -476,16 +476,31 @@ async def test_chunks_of_a_file_open_for_writing_too_follow_unflushed_writes(cac
             assert [chunk async for chunk in f.async_readchunks(1000)] == list(iter(lambda: plain.read(1000), b""))
 
 
-async def test_chunks_larger_than_a_cached_file_take_no_more_memory_than_it(cached_blocks: Path) -> None:
+async def test_chunks_of_a_read_ahead_or_more_are_read_by_the_worker_one_a_hop(cached_blocks: Path) -> None:
+    # So that no buffer of such a size is filled with zeros first, whatever the size.
+    executor = CountingExecutor()
+    try:
+        async with open_async(cached_blocks, "rb", executor=executor) as f:
+            chunks = [chunk async for chunk in f.async_readchunks(2048)]
+    finally:
+        executor.shutdown()
+    assert b"".join(chunks) == cached_blocks.read_bytes()
+    assert executor.submitted == 53  # open, 50 chunks, the end of the file, close
+
+
+async def test_the_worker_reads_a_small_file_ahead_into_a_buffer_no_larger_than_it(tmp_path: Path) -> None:
+    path = tmp_path / "small.bin"
+    path.write_bytes(os.urandom(10_000))
     tracemalloc.start()
     try:
-        async with open_async(cached_blocks, "rb") as f:
-            chunks = [chunk async for chunk in f.async_readchunks(1 << 30)]
+        with mock.patch.object(file_module, "_NOWAIT", None):
+            async with open_async(path, "rb") as f:
+                chunks = [chunk async for chunk in f.async_readchunks(1000)]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert chunks == [cached_blocks.read_bytes()]
-    assert peak < 4 * len(chunks[0])
+    assert b"".join(chunks) == path.read_bytes()
+    assert peak < 100_000  # a block of 1 MiB otherwise
 
 
 async def test_without_reads_from_the_page_cache_the_worker_reads_every_block(cached_blocks: Path) -> None:
