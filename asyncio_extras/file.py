@@ -18,9 +18,9 @@ from asyncio_extras._workers import call_in_worker, submit
 
 # How much is read ahead at once: bytes in binary files, characters in text files.
 _READ_AHEAD = 1 << 20
-# Most lines served from memory before the event loop gets a turn, so that
+# Most lines or chunks served before the event loop gets a turn, so that
 # a consumer that never awaits cannot stall the loop for long.
-_LINES_PER_TURN = 8192
+_PIECES_PER_TURN = 8192
 # Reads that fail rather than wait for the disk (Linux); None where there are none.
 _NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
 
@@ -280,11 +280,12 @@ class AsyncFileWrapper(Generic[AnyStr]):
         opened_here = self._file is None
         if opened_here:
             await self._ensure_open()
-        read_since_turn = 0  # bytes read in this thread since the loop last had a turn
+        # Pieces, and their bytes, read in this thread since the loop last had a turn.
+        pieces_since_turn = bytes_since_turn = 0
         try:
             while True:
                 if self._read_by is read_ahead:  # lines for a line iterator, chunks of its size for a chunk one
-                    pieces = islice(self._unserved, _LINES_PER_TURN)
+                    pieces = islice(self._unserved, _PIECES_PER_TURN)
                     for piece in pieces if read_cached is None else map(bytes, cast("Iterator[memoryview]", pieces)):
                         yield piece
                     if length_hint(self._unserved):
@@ -294,10 +295,11 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 if refilled is None:
                     refilled = await submit(asyncio.get_running_loop(), self._executor, self._refill, (read_ahead,), {})
                 elif refilled:
-                    read_since_turn += sum(map(len, self._pieces))
-                    if read_since_turn >= _READ_AHEAD:  # a turn for the loop as often as a hop would give
-                        read_since_turn = 0
-                        await asyncio.sleep(0)
+                    pieces_since_turn += len(self._pieces)
+                    bytes_since_turn += sum(map(len, self._pieces))
+                    if pieces_since_turn >= _PIECES_PER_TURN or bytes_since_turn >= _READ_AHEAD:
+                        pieces_since_turn = bytes_since_turn = 0
+                        await asyncio.sleep(0)  # a turn as often as hops would give one
                 if not refilled:
                     return
         finally:

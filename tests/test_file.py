@@ -440,16 +440,22 @@ def cached_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-async def test_cached_blocks_are_chunked_without_a_thread_hop_each(cached_blocks: Path) -> None:
+async def chunks_and_hops(path: Path, size: int) -> tuple[list[bytes], int]:
+    """The chunks of ``path``, and how many calls went to its executor, the open and close included."""
     executor = CountingExecutor()
     try:
-        async with open_async(cached_blocks, "rb", executor=executor) as f:
-            chunks = [chunk async for chunk in f.async_readchunks(256)]
+        async with open_async(path, "rb", executor=executor) as f:
+            chunks = [chunk async for chunk in f.async_readchunks(size)]
     finally:
         executor.shutdown()
+    return chunks, executor.submitted
+
+
+async def test_cached_blocks_are_chunked_without_a_thread_hop_each(cached_blocks: Path) -> None:
+    chunks, hops = await chunks_and_hops(cached_blocks, 256)
     with cached_blocks.open("rb") as plain:
         assert chunks == list(iter(lambda: plain.read(256), b""))
-    assert executor.submitted == 2  # open and close: every block, and the end of the file, come from the cache
+    assert hops == 2  # open and close: every block, and the end of the file, come from the cache
 
 
 @pytest.mark.parametrize(
@@ -478,14 +484,9 @@ async def test_chunks_of_a_file_open_for_writing_too_follow_unflushed_writes(cac
 
 async def test_chunks_of_a_read_ahead_or_more_are_read_by_the_worker_one_a_hop(cached_blocks: Path) -> None:
     # So that no buffer of such a size is filled with zeros first, whatever the size.
-    executor = CountingExecutor()
-    try:
-        async with open_async(cached_blocks, "rb", executor=executor) as f:
-            chunks = [chunk async for chunk in f.async_readchunks(2048)]
-    finally:
-        executor.shutdown()
+    chunks, hops = await chunks_and_hops(cached_blocks, 2048)
     assert b"".join(chunks) == cached_blocks.read_bytes()
-    assert executor.submitted == 53  # open, 50 chunks, the end of the file, close
+    assert hops == 53  # open, 50 chunks, the end of the file, close
 
 
 async def test_the_worker_reads_a_small_file_ahead_into_a_buffer_no_larger_than_it(tmp_path: Path) -> None:
@@ -504,15 +505,10 @@ async def test_the_worker_reads_a_small_file_ahead_into_a_buffer_no_larger_than_
 
 
 async def test_without_reads_from_the_page_cache_the_worker_reads_every_block(cached_blocks: Path) -> None:
-    executor = CountingExecutor()
-    try:
-        with mock.patch.object(file_module, "_NOWAIT", None):
-            async with open_async(cached_blocks, "rb", executor=executor) as f:
-                chunks = [chunk async for chunk in f.async_readchunks(256)]
-    finally:
-        executor.shutdown()
+    with mock.patch.object(file_module, "_NOWAIT", None):
+        chunks, hops = await chunks_and_hops(cached_blocks, 256)
     assert b"".join(chunks) == cached_blocks.read_bytes()
-    assert executor.submitted == 103  # open, 100 blocks, the end of the file, close
+    assert hops == 103  # open, 100 blocks, the end of the file, close
 
 
 async def longest_run_without_a_turn(consume: AsyncIterator[Any]) -> int:
@@ -540,14 +536,17 @@ async def longest_run_without_a_turn(consume: AsyncIterator[Any]) -> int:
 async def test_a_consumer_of_lines_that_never_awaits_still_lets_the_loop_run(tmp_path: Path) -> None:
     path = tmp_path / "many.txt"
     path.write_text("\n" * 100_000)
-    with mock.patch.object(file_module, "_LINES_PER_TURN", 1000):
+    with mock.patch.object(file_module, "_PIECES_PER_TURN", 1000):
         async with open_async(path) as f:
             assert await longest_run_without_a_turn(aiter(f)) == 1000
 
 
 async def test_a_consumer_of_cached_chunks_that_never_awaits_still_lets_the_loop_run(cached_blocks: Path) -> None:
     async with open_async(cached_blocks, "rb") as f:
-        assert await longest_run_without_a_turn(f.async_readchunks(256)) == 4  # a turn after each block
+        assert await longest_run_without_a_turn(f.async_readchunks(256)) == 4  # a turn after each block's worth
+        await f.seek(0)
+        with mock.patch.object(file_module, "_PIECES_PER_TURN", 100):
+            assert await longest_run_without_a_turn(f.async_readchunks(1)) == 100  # and after so many chunks
 
 
 # --- differential: the wrapper against the plain file ---
