@@ -289,7 +289,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
                     for piece in pieces if read_cached is None else map(bytes, cast("Iterator[memoryview]", pieces)):
                         yield piece
                     if length_hint(self._unserved):
-                        await asyncio.sleep(0)  # let the loop run between long runs of lines
+                        await asyncio.sleep(0)  # let the loop run between long runs of pieces
                         continue
                 refilled = None if read_cached is None else self._refill_from_cache(read_ahead, read_cached)
                 if refilled is None:
@@ -434,4 +434,3 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 break
             chunks.append(chunk)
         return chunks
-
