@@ -91,13 +91,14 @@ class AsyncFileWrapper(Generic[AnyStr]):
         # (text) or bytes after _start, a tell() value; _start is None when
         # nothing read ahead needs giving back. Giving back empties _pieces,
         # which also ends any iteration over them.
-        self._pieces: list[AnyStr] = []
-        self._unserved: Iterator[AnyStr] = iter(self._pieces)
+        self._pieces: list[AnyStr | memoryview] = []
+        self._unserved: Iterator[AnyStr | memoryview] = iter(self._pieces)
         self._read_by: Callable[[IO[Any], bool], list[Any]] | None = None
         self._start: int | None = None
         self._skipped = 0
         self._tell_disabled = False  # text readlines() disables tell() until a seek or the end of the file
-        self._read_from_cache = False  # the pieces were read from the page cache, not moving the file
+        # Where the pieces end when they were read from the page cache, which did not move the file.
+        self._cached_end: int | None = None
 
     # --- attributes and methods that do not block ---
 
@@ -194,6 +195,8 @@ class AsyncFileWrapper(Generic[AnyStr]):
         await self.close()
 
     def __aiter__(self) -> AsyncIterator[Any]:
+        if "b" in self._open_args[1]:
+            return self._binary_lines()
         return self._serve(self._read_lines)
 
     def async_readchunks(self, size: int) -> AsyncIterator[Any]:
@@ -236,22 +239,40 @@ class AsyncFileWrapper(Generic[AnyStr]):
             view = memoryview(block)[: cast("io.BufferedIOBase", file).readinto(block)]
             return [view[start : start + size] for start in range(0, len(view), size)]
 
-        def read_cached(file: IO[Any], position: int) -> list[memoryview] | None:
+        def read_cached(file: IO[Any], position: int) -> tuple[list[memoryview], int] | None:
             nonlocal chunk
-            if _NOWAIT is None or size >= _READ_AHEAD:
+            if size >= _READ_AHEAD:
                 return None
             if chunk is None:
                 chunk = bytearray(size)
-            try:
-                read = os.preadv(file.fileno(), [chunk], position, _NOWAIT)
-                # Short: the end of the file, or only part of the chunk cached.
-                if 0 < read < size and os.preadv(file.fileno(), [bytearray(1)], position + read, _NOWAIT):
-                    return None
-            except OSError:  # not cached (EAGAIN), or no such reads here: the worker reads it
+            cached = _read_cached(file, chunk, position)
+            if cached is None or (cached[0] < size and not cached[1]):  # (only part of the chunk cached)
                 return None
-            return [memoryview(chunk)[:read]] if read else []  # 0 is the end of the file: not cached fails
+            read = cached[0]
+            return [memoryview(chunk)[:read]] if read else [], position + read
 
         return self._serve(read_ahead, read_cached)
+
+    def _binary_lines(self) -> AsyncIterator[bytes]:
+        block: bytearray | None = None
+
+        def read_cached(file: IO[Any], position: int) -> tuple[list[bytes], int] | None:
+            nonlocal block
+            if block is None:
+                block = bytearray(_READ_AHEAD)
+            cached = _read_cached(file, block, position)
+            if cached is None:
+                return None
+            read, at_end = cached
+            lines = io.BytesIO(memoryview(block)[:read]).readlines()
+            end = position + read
+            if lines and not at_end and not lines[-1].endswith(b"\n"):
+                end -= len(lines.pop())  # it may go on past what was read
+            if not lines and not at_end:  # a line longer than the block
+                return None
+            return lines, end
+
+        return self._serve(self._read_lines, read_cached)
 
     async def _ensure_open(self) -> None:
         if self._file is None:
@@ -269,13 +290,14 @@ class AsyncFileWrapper(Generic[AnyStr]):
     async def _serve(
         self,
         read_ahead: Callable[[IO[Any], bool], list[Any]],
-        read_cached: Callable[[IO[Any], int], list[Any] | None] | None = None,
+        read_cached: Callable[[IO[Any], int], tuple[list[Any], int] | None] | None = None,
     ) -> AsyncIterator[Any]:
         """Yield the pieces that ``read_ahead`` reads, refilling in the worker thread when all are served.
 
-        ``read_cached``, given for pieces that are views into a reused buffer,
-        reads the piece at a position in this thread if the page cache holds
-        it, sparing the thread hop; such pieces are served as copies.
+        ``read_cached`` (binary files only) reads the pieces at a position in
+        this thread, sparing the hop, if the page cache holds them, and returns
+        them with the position where they end. Pieces that are views into a
+        reused buffer are served as copies.
         """
         opened_here = self._file is None
         if opened_here:
@@ -286,7 +308,8 @@ class AsyncFileWrapper(Generic[AnyStr]):
             while True:
                 if self._read_by is read_ahead:  # lines for a line iterator, chunks of its size for a chunk one
                     pieces = islice(self._unserved, _PIECES_PER_TURN)
-                    for piece in pieces if read_cached is None else map(bytes, cast("Iterator[memoryview]", pieces)):
+                    views = isinstance(self._pieces[0], memoryview)
+                    for piece in map(bytes, cast("Iterator[memoryview]", pieces)) if views else pieces:
                         yield piece
                     if length_hint(self._unserved):
                         await asyncio.sleep(0)  # let the loop run between long runs of pieces
@@ -296,7 +319,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
                     refilled = await submit(asyncio.get_running_loop(), self._executor, self._refill, (read_ahead,), {})
                 elif refilled:
                     pieces_since_turn += len(self._pieces)
-                    bytes_since_turn += sum(map(len, self._pieces))
+                    bytes_since_turn += cast(int, self._cached_end) - cast(int, self._start)
                     if pieces_since_turn >= _PIECES_PER_TURN or bytes_since_turn >= _READ_AHEAD:
                         pieces_since_turn = bytes_since_turn = 0
                         await asyncio.sleep(0)  # a turn as often as hops would give one
@@ -307,7 +330,9 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 await self.close()
 
     def _refill_from_cache(
-        self, read_ahead: Callable[[IO[Any], bool], list[Any]], read_cached: Callable[[IO[Any], int], list[Any] | None]
+        self,
+        read_ahead: Callable[[IO[Any], bool], list[Any]],
+        read_cached: Callable[[IO[Any], int], tuple[list[Any], int] | None],
     ) -> bool | None:
         """Read the next pieces of a binary file in this thread, if ``read_cached`` finds them in the page cache.
 
@@ -317,16 +342,16 @@ class AsyncFileWrapper(Generic[AnyStr]):
         """
         file = self._opened()
         if self._read_by is read_ahead and self._pieces and self._start is not None:
-            position = self._start + sum(map(len, self._pieces))
+            position = file.tell() if self._cached_end is None else self._cached_end
         elif self._start is None and file.seekable():
             position = file.tell()  # past any unflushed write, which lies before it
         else:
             return None
-        pieces = read_cached(file, position)
-        if pieces is None:
+        cached = read_cached(file, position)
+        if cached is None:
             return None
-        self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
-        self._start, self._read_from_cache = position, True
+        pieces, self._cached_end = cached
+        self._pieces, self._unserved, self._read_by, self._start = pieces, iter(pieces), read_ahead, position
         return bool(pieces)
 
     # --- in the worker thread ---
@@ -367,8 +392,8 @@ class AsyncFileWrapper(Generic[AnyStr]):
             # All served: carry on from where they end.
             if self._tell_disabled:
                 self._skipped += sum(map(len, pieces))
-            elif self._read_from_cache and self._start is not None:  # which did not move the file
-                self._start += sum(map(len, pieces))
+            elif self._cached_end is not None:  # where a read from the page cache did not move the file
+                self._start = self._cached_end
                 file.seek(self._start)
             elif file.seekable():  # (a text position that could not be returned to gets a new chance)
                 self._start, self._skipped = self._position_to_return_to(file), 0
@@ -378,7 +403,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 self._start, self._skipped = self._position_to_return_to(file), 0
         # Only what can be given back may be read ahead; otherwise, one piece at a time.
         pieces = read_ahead(file, self._start is not None)
-        self._read_from_cache = False
+        self._cached_end = None
         self._pieces, self._unserved, self._read_by = pieces, iter(pieces), read_ahead
         return bool(pieces)
 
@@ -434,3 +459,20 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 break
             chunks.append(chunk)
         return chunks
+
+
+def _read_cached(file: IO[Any], into: bytearray, position: int) -> tuple[int, bool] | None:
+    """Read into ``into``, from ``position``, what the page cache holds, never waiting for the disk.
+
+    Return how much was read and whether the file ends there; None where none
+    of it is cached, or where there are no such reads (not Linux, tmpfs).
+    """
+    if _NOWAIT is None:
+        return None
+    try:
+        read = os.preadv(file.fileno(), [into], position, _NOWAIT)
+        # A short read is the end of the file, or all that is cached: a read of 0 tells which.
+        at_end = read < len(into) and not os.preadv(file.fileno(), [bytearray(1)], position + read, _NOWAIT)
+    except OSError:  # EAGAIN: not cached; EOPNOTSUPP: no such reads here
+        return None
+    return read, at_end

@@ -429,6 +429,10 @@ def page_cache(states: list[str]) -> Callable[[int, list[bytearray], int, int], 
     return preadv
 
 
+# What the page cache holds of the blocks read from it, in turn (then all of every block).
+CACHE_PATTERNS = [["none", "none"], ["all", "none", "all"], ["part", "all"], ["all", "part", "none", "all"]]
+
+
 @pytest.fixture
 def cached_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A binary file of 100 read-ahead blocks of 1 KiB, held by the page cache."""
@@ -440,27 +444,54 @@ def cached_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-async def chunks_and_hops(path: Path, size: int) -> tuple[list[bytes], int]:
-    """The chunks of ``path``, and how many calls went to its executor, the open and close included."""
+async def pieces_and_hops(path: Path, chunk_size: int | None = None) -> tuple[list[bytes], int]:
+    """The lines of binary ``path``, or its chunks of ``chunk_size``, and how many calls went to its executor."""
     executor = CountingExecutor()
     try:
         async with open_async(path, "rb", executor=executor) as f:
-            chunks = [chunk async for chunk in f.async_readchunks(size)]
+            pieces = [piece async for piece in (f.async_readchunks(chunk_size) if chunk_size else f)]
     finally:
         executor.shutdown()
-    return chunks, executor.submitted
+    assert all(type(piece) is bytes for piece in pieces)
+    return pieces, executor.submitted
 
 
 async def test_cached_blocks_are_chunked_without_a_thread_hop_each(cached_blocks: Path) -> None:
-    chunks, hops = await chunks_and_hops(cached_blocks, 256)
+    chunks, hops = await pieces_and_hops(cached_blocks, 256)
     with cached_blocks.open("rb") as plain:
         assert chunks == list(iter(lambda: plain.read(256), b""))
     assert hops == 2  # open and close: every block, and the end of the file, come from the cache
 
 
-@pytest.mark.parametrize(
-    "cache", [["none", "none"], ["all", "none", "all"], ["part", "all"], ["all", "part", "none", "all"]], ids=str
-)
+async def test_cached_lines_are_served_without_a_thread_hop_each(cached_blocks: Path) -> None:
+    cached_blocks.write_bytes(b"".join(b"x" * (n % 300) + b"\n" for n in range(1000)) + b"no end")
+    lines, hops = await pieces_and_hops(cached_blocks)
+    with cached_blocks.open("rb") as plain:
+        assert lines == list(plain)
+    assert hops == 2  # open and close
+
+
+async def test_a_line_longer_than_a_block_is_read_by_the_worker(cached_blocks: Path) -> None:
+    cached_blocks.write_bytes(b"short\n" * 500 + b"long" * 1000 + b"\n" + b"short\n" * 500)
+    lines, hops = await pieces_and_hops(cached_blocks)
+    with cached_blocks.open("rb") as plain:
+        assert lines == list(plain)
+    assert hops == 3  # open, the long line's block, close
+
+
+@pytest.mark.parametrize("cache", CACHE_PATTERNS, ids=str)
+async def test_lines_carry_on_from_blocks_read_by_either_thread(cached_blocks: Path, cache: list[str]) -> None:
+    cached_blocks.write_bytes(b"".join(b"y" * (n % 50) + b"\n" for n in range(500)))
+    with cached_blocks.open("rb") as plain, mock.patch.object(os, "preadv", page_cache(cache)):
+        async with open_async(cached_blocks, "rb") as f:
+            lines = aiter(f)
+            assert [await anext(lines) for _ in range(60)] == [plain.readline() for _ in range(60)]
+            assert await f.tell() == plain.tell()
+            assert await f.read(7) == plain.read(7)
+            assert [line async for line in lines] == plain.readlines()
+
+
+@pytest.mark.parametrize("cache", CACHE_PATTERNS, ids=str)
 async def test_chunks_carry_on_from_blocks_read_by_either_thread(cached_blocks: Path, cache: list[str]) -> None:
     with cached_blocks.open("rb") as plain, mock.patch.object(os, "preadv", page_cache(cache)):
         async with open_async(cached_blocks, "rb") as f:
@@ -484,7 +515,7 @@ async def test_chunks_of_a_file_open_for_writing_too_follow_unflushed_writes(cac
 
 async def test_chunks_of_a_read_ahead_or_more_are_read_by_the_worker_one_a_hop(cached_blocks: Path) -> None:
     # So that no buffer of such a size is filled with zeros first, whatever the size.
-    chunks, hops = await chunks_and_hops(cached_blocks, 2048)
+    chunks, hops = await pieces_and_hops(cached_blocks, 2048)
     assert b"".join(chunks) == cached_blocks.read_bytes()
     assert hops == 53  # open, 50 chunks, the end of the file, close
 
@@ -506,7 +537,7 @@ async def test_the_worker_reads_a_small_file_ahead_into_a_buffer_no_larger_than_
 
 async def test_without_reads_from_the_page_cache_the_worker_reads_every_block(cached_blocks: Path) -> None:
     with mock.patch.object(file_module, "_NOWAIT", None):
-        chunks, hops = await chunks_and_hops(cached_blocks, 256)
+        chunks, hops = await pieces_and_hops(cached_blocks, 256)
     assert b"".join(chunks) == cached_blocks.read_bytes()
     assert hops == 103  # open, 100 blocks, the end of the file, close
 
@@ -547,6 +578,13 @@ async def test_a_consumer_of_cached_chunks_that_never_awaits_still_lets_the_loop
         await f.seek(0)
         with mock.patch.object(file_module, "_PIECES_PER_TURN", 100):
             assert await longest_run_without_a_turn(f.async_readchunks(1)) == 100  # and after so many chunks
+
+
+async def test_a_consumer_of_cached_lines_that_never_awaits_still_lets_the_loop_run(cached_blocks: Path) -> None:
+    cached_blocks.write_bytes(b"\n" * 10_000)
+    with mock.patch.object(file_module, "_PIECES_PER_TURN", 100):
+        async with open_async(cached_blocks, "rb") as f:
+            assert await longest_run_without_a_turn(aiter(f)) == 100
 
 
 # --- differential: the wrapper against the plain file ---
