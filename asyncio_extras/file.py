@@ -65,8 +65,9 @@ class AsyncFileWrapper(Generic[AnyStr]):
     directly. ``async for line in f`` and ``async_readchunks`` read ahead
     in large blocks and serve from memory, yet observe the file exactly as its
     own iteration and ``read(size)`` do, also mixed with the other methods.
-    Binary chunks that the page cache holds are read in the event-loop thread,
-    by reads that fail rather than wait for the disk (Linux), without a hop.
+    In binary files, what the page cache holds is read in the event-loop
+    thread, by reads that fail rather than wait for the disk (Linux), without
+    a hop.
     """
 
     def __init__(
@@ -254,6 +255,8 @@ class AsyncFileWrapper(Generic[AnyStr]):
         return self._serve(read_ahead, read_cached)
 
     def _binary_lines(self) -> AsyncIterator[bytes]:
+        # From a block the page cache holds, BytesIO.readlines() gives the lines
+        # the file's own iteration would: both end a line at each b"\n" only.
         block: bytearray | None = None
 
         def read_cached(file: IO[Any], position: int) -> tuple[list[bytes], int] | None:
