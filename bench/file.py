@@ -155,6 +155,7 @@ async def run() -> list[Result]:
         stalls: list[Row] = []
         for label, work in (
             ("async for line over the large file", own_lines(large)),
+            ("the same in binary mode", own_lines(large, "rb")),
             ("async_readchunks(65536) over it", own_chunks(large)),
             ("writing 29 MB in 1 MiB writes, then closing", own_write(written)),
         ):
