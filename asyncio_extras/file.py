@@ -309,7 +309,8 @@ class AsyncFileWrapper(Generic[AnyStr]):
         pieces_since_turn = bytes_since_turn = 0
         try:
             while True:
-                if self._read_by is read_ahead:  # lines for a line iterator, chunks of its size for a chunk one
+                # Lines for a line iterator, chunks of its size for a chunk one, unless given back meanwhile.
+                if self._read_by is read_ahead and self._pieces:
                     pieces = islice(self._unserved, _PIECES_PER_TURN)
                     views = isinstance(self._pieces[0], memoryview)
                     for piece in map(bytes, cast("Iterator[memoryview]", pieces)) if views else pieces:

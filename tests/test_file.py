@@ -11,7 +11,7 @@ import threading
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from unittest import mock
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -578,6 +578,35 @@ async def test_a_consumer_of_cached_chunks_that_never_awaits_still_lets_the_loop
         await f.seek(0)
         with mock.patch.object(file_module, "_PIECES_PER_TURN", 100):
             assert await longest_run_without_a_turn(f.async_readchunks(1)) == 100  # and after so many chunks
+
+
+class InlineExecutor(Executor):
+    """Runs what is submitted at once, in the submitting thread."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> "Future[_T]":
+        future: Future[_T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+async def test_a_read_by_another_task_during_a_turn_of_the_loop_is_taken_over(cached_blocks: Path) -> None:
+    # The iteration gives the loop a turn after every two chunks from the
+    # page cache; the other task reads there, and the chunks go on after it.
+    served: list[bytes] = []
+    async with open_async(cached_blocks, "rb", executor=InlineExecutor()) as f:
+
+        async def read_in_between() -> tuple[int, bytes]:
+            return len(served), await f.read(5)
+
+        with mock.patch.object(file_module, "_PIECES_PER_TURN", 2):
+            chunks = f.async_readchunks(256)
+            served.append(await anext(chunks))
+            other = asyncio.create_task(read_in_between())
+            served.extend([chunk async for chunk in chunks])
+        before, read = await other
+    assert before == 1
+    assert b"".join(served[:before]) + read + b"".join(served[before:]) == cached_blocks.read_bytes()
+    assert all(len(chunk) == 256 for chunk in served[:-1])
 
 
 async def test_a_consumer_of_cached_lines_that_never_awaits_still_lets_the_loop_run(cached_blocks: Path) -> None:
