@@ -368,6 +368,9 @@ class AsyncFileWrapper(Generic[AnyStr]):
     def _close(self) -> None:
         if self._file is not None:
             self._file.close()
+        # What was read ahead goes with the file, so that reading on fails as the file's own reads do.
+        self._pieces.clear()
+        self._start = None
 
     def _opened(self) -> IO[Any]:
         if self._file is None:

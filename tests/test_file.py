@@ -187,6 +187,35 @@ def test_a_read_only_target_fails_as_with_the_plain_file(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
 
 
+def lines_of(f: AsyncFileWrapper[Any]) -> AsyncIterator[Any]:
+    return aiter(f)
+
+
+def chunks_of(f: AsyncFileWrapper[Any]) -> AsyncIterator[Any]:
+    return f.async_readchunks(3)
+
+
+@pytest.mark.parametrize("mode", ["r", "rb"])
+@pytest.mark.parametrize("iterate", [lines_of, chunks_of])
+async def test_iterating_on_after_closing_fails_as_with_the_plain_file(
+    text_file: Path, mode: str, iterate: Callable[[AsyncFileWrapper[Any]], AsyncIterator[Any]]
+) -> None:
+    with mock.patch.object(file_module, "_NOWAIT", None):  # so that the worker reads ahead, all of it
+        f = await open_async(text_file, mode)
+        pieces = iterate(f)
+        await anext(pieces)
+        await f.close()
+        with pytest.raises(ValueError, match="closed file"):
+            await anext(pieces)
+        with pytest.raises(ValueError) as raised:
+            await f.read()
+    plain = text_file.open(mode)
+    plain.close()
+    with pytest.raises(ValueError) as expected:
+        plain.read()
+    assert str(raised.value) == str(expected.value)
+
+
 async def test_what_was_written_before_an_error_in_the_block_is_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "out.txt"
     with pytest.raises(LookupError):
