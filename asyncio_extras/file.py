@@ -247,9 +247,11 @@ class AsyncFileWrapper(Generic[AnyStr]):
             if chunk is None:
                 chunk = bytearray(size)
             cached = _read_cached(file, chunk, position)
-            if cached is None or (cached[0] < size and not cached[1]):  # (only part of the chunk cached)
+            if cached is None:
                 return None
-            read = cached[0]
+            read, at_end = cached
+            if read < size and not at_end:  # only part of the chunk cached
+                return None
             return [memoryview(chunk)[:read]] if read else [], position + read
 
         return self._serve(read_ahead, read_cached)
