@@ -192,6 +192,16 @@ def test_site_benchmark_chart_scales_to_the_column_and_labels_each_row_once(site
     assert len(set(labels)) == len(labels), labels
 
 
+def test_site_code_is_highlighted_when_built_not_by_a_script_in_the_browser(site: Path) -> None:
+    for page in sorted({example.page for example in EXAMPLES}):
+        folder = site if page == "index.md" else site / page.removesuffix(".md")
+        markup = (folder / "index.html").read_text()
+        blocks = re.findall(r'<div class="highlight"><pre><span></span><code>(.*?)</code></pre></div>', markup, re.DOTALL)
+        # Pygments' classes: "kn" marks the keyword of an import, which every example starts with.
+        highlighted = [block for block in blocks if '<span class="kn">import</span>' in block]
+        assert len(highlighted) == sum(example.page == page for example in EXAMPLES), page
+
+
 def test_site_loads_no_script_style_or_image_from_another_host(site: Path) -> None:
     for page in site.rglob("*.html"):
         for tag, url in re.findall(r'<(script|link|img|iframe)\b[^>]*?\b(?:src|href)="([^"]*)"', page.read_text()):
