@@ -11,7 +11,7 @@ from concurrent.futures import Executor
 from types import TracebackType
 from typing import IO, Any, AnyStr, Generic, cast
 
-from asyncio_extras._readahead import Chunks, Kind, Lines, Pieces, ReadAhead
+from asyncio_extras._readahead import Chunks, Kind, Lines, ReadAhead, serve
 from asyncio_extras._workers import call_in_worker, submit
 
 
@@ -198,7 +198,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
     def _pieces(self, kind: Kind) -> AsyncIterator[Any]:
         if self._ahead is None:
             return self._open_for_pieces(kind)
-        return Pieces(self._ahead, kind, self._executor)
+        return serve(self._ahead, kind, self._executor)
 
     async def _open_for_pieces(self, kind: Kind) -> AsyncIterator[Any]:
         """Serve the pieces of a wrapper not open when iterated, and close it at the end if it opened it here."""
@@ -206,7 +206,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
         if opened_here:
             await self._ensure_open()
         try:
-            async for piece in Pieces(cast(ReadAhead, self._ahead), kind, self._executor):
+            async for piece in serve(cast(ReadAhead, self._ahead), kind, self._executor):
                 yield piece
         finally:
             if opened_here:

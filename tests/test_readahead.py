@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from asyncio_extras import open_async
+
 # A private module, which the stubs (what users see, and so the tests' type checks) do not declare.
 readahead_module: Any = importlib.import_module("asyncio_extras._readahead")
 Chunks, Held, Lines, ReadAhead = readahead_module.Chunks, readahead_module.Held, readahead_module.Lines, readahead_module.ReadAhead
@@ -234,3 +236,45 @@ def test_the_position_after_giving_back_is_the_plain_files(
                 assert file.read(count) == plain.read(count)
         ahead.give_back()
         assert file.read() == plain.read()
+
+
+# --- both ways of serving (an async generator on 3.11, a coroutine method from 3.12 on) give the same ---
+
+
+@pytest.fixture(params=[False, True], ids=["coroutine method", "async generator"])
+def serving_by_generator(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    by_generator: bool = request.param
+    monkeypatch.setattr(readahead_module, "_BY_GENERATOR", by_generator)
+    return by_generator
+
+
+@pytest.mark.usefixtures("serving_by_generator")
+@pytest.mark.parametrize("chunk", [0, 7], ids=["lines", "chunks"])
+async def test_either_way_of_serving_gives_the_pieces_then_the_error_of_the_plain_file(tmp_path: Path, chunk: int) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good line\n" * 2000 + b"\xff oops\n")
+    with open(path, encoding="utf-8") as plain:
+        expected: list[str] = []
+        with pytest.raises(UnicodeDecodeError) as plain_error:
+            while piece := (plain.read(chunk) if chunk else plain.readline()):
+                expected.append(piece)
+    served: list[str] = []
+    with mock.patch.object(readahead_module, "_READ_AHEAD", 1000), mock.patch.object(readahead_module, "_PIECES_PER_TURN", 10):
+        async with open_async(path, encoding="utf-8") as f:
+            with pytest.raises(UnicodeDecodeError) as raised:
+                async for piece in f.async_readchunks(chunk) if chunk else f:
+                    served.append(piece)
+    assert served == expected and len(served) > 100
+    assert str(raised.value) == str(plain_error.value)
+
+
+@pytest.mark.usefixtures("serving_by_generator")
+async def test_either_way_of_serving_carries_on_after_a_read_in_between(tmp_path: Path) -> None:
+    path = tmp_path / "lines.txt"
+    path.write_text("".join(f"{n}\n" for n in range(100)))
+    with mock.patch.object(readahead_module, "_READ_AHEAD", 20):
+        async with open_async(path) as f:
+            lines = aiter(f)
+            assert [await anext(lines) for _ in range(3)] == ["0\n", "1\n", "2\n"]
+            assert await f.read(2) == "3\n"
+            assert [line async for line in lines] == [f"{n}\n" for n in range(4, 100)]
