@@ -25,8 +25,9 @@ derived from ``unserved``, the one iterator that serves them.
   Giving back returns to ``start`` and makes the calls of the served pieces
   again (a seek in binary files), unless all are served and ``error`` is None.
 - ``CACHED``: read from the page cache at ``start``, a byte offset (binary,
-  read-only files); the file was not moved for them: giving back seeks to
-  ``start`` plus the bytes served.
+  read-only files), up to ``end`` (kept, since deriving it touches every
+  piece); the file was not moved for them: giving back seeks to ``start``
+  plus the bytes served.
 - ``PAST``: one piece, read where no position could be told (an unseekable
   file, a text file whose ``tell()`` is disabled or carries decoder state):
   the file is past it, and an operation before it is served takes it as served.
@@ -63,7 +64,7 @@ from concurrent.futures import Executor
 from functools import partial
 from itertools import islice
 from operator import length_hint
-from typing import IO, Any, cast
+from typing import IO, Any, TextIO, cast
 
 from asyncio_extras._workers import submit
 
@@ -76,7 +77,7 @@ _PIECES_PER_TURN = 8192
 _NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
 # Most lines read by one call when reading a block of lines ahead, which bounds
 # how far past _READ_AHEAD a block of long lines after short ones can go.
-_LINES_PER_CALL = 1024
+_LINES_PER_CALL = 256
 # Whether an async generator's step costs less than a coroutine method's
 # (bench/file.py, side by side: on 3.11 only; from 3.12 on, twice as much).
 _BY_GENERATOR = sys.version_info < (3, 12)
@@ -107,20 +108,24 @@ class Lines:
         return [line] if line else []
 
     def block(self, file: IO[Any], start: int) -> tuple[list[Any], Exception | None]:
-        # Lines, a call at a time, until about _READ_AHEAD is read: readlines()
-        # would lose what it read before an error, and, in text files, disable tell().
+        # Lines, a readline() call each, until about _READ_AHEAD bytes are read
+        # from the file: readlines() would lose what it read before an error
+        # and, in text files, disable tell(). The bytes read, which a binary
+        # file's tell() gives cheaply, bound the block without touching each line.
         lines: list[Any] = []
-        size, count = 0, 1
+        told = file.tell if self.binary else cast(TextIO, file).buffer.tell
+        begin = told()
         more = iter(file.readline, self.empty)
+        count = 1
         try:
-            while size < _READ_AHEAD:
+            while True:
                 before = len(lines)
                 lines.extend(islice(more, count))  # keeps what it got before an error
-                if len(lines) - before < count:
+                read = told() - begin
+                if len(lines) - before < count or read >= _READ_AHEAD:
                     break
-                size += sum(map(len, lines[before:]))
-                # Half of what is left, at the average length so far.
-                count = max(1, min(_LINES_PER_CALL, (_READ_AHEAD - size) * len(lines) // size // 2))
+                # What is left, at the bytes per line so far.
+                count = max(1, min(_LINES_PER_CALL, (_READ_AHEAD - read) * len(lines) // max(1, read)))
         except Exception as error:
             return lines, error
         return lines, None
@@ -231,6 +236,7 @@ class ReadAhead:
         self.pieces: list[Any] = []
         self.unserved: Iterator[Any] = iter(self.pieces)
         self.start = 0
+        self.end = 0
         self.error: Exception | None = None
         # The page cache may be read for this file (see the invariants).
         self.text = isinstance(file, io.TextIOWrapper)  # what open() gives in text modes
@@ -261,7 +267,7 @@ class ReadAhead:
         if not self.cacheable:
             return None
         if self.held is Held.CACHED:
-            position = self.start + self._consumed()
+            position = self.start + self._consumed() if self._unserved_count() else self.end
         elif self.held is Held.NOTHING or (self.held is Held.READ and self.error is None and not self._unserved_count()):
             position = self.file.tell()  # past any pieces read by the worker, all of them served
         else:
@@ -270,7 +276,7 @@ class ReadAhead:
         if cached is None:
             return None
         pieces, read = cached
-        self._hold(Held.CACHED, kind, pieces, position)
+        self._hold(Held.CACHED, kind, pieces, position, end=position + read)
         return read
 
     # --- in the worker thread ---
@@ -299,12 +305,13 @@ class ReadAhead:
         if held is Held.NOTHING:
             return
         unserved = self._unserved_count()
-        served, consumed = len(self.pieces) - unserved, self._consumed()
+        served = len(self.pieces) - unserved
         all_read_served = held is Held.READ and not unserved and self.error is None
+        consumed = 0 if held is Held.PAST or all_read_served or self.text else self._consumed()
         self._hold(Held.NOTHING, None, [])
         if held is Held.PAST or all_read_served:
             return  # the file is just past what was served
-        if held is Held.CACHED or not self.text:
+        if not self.text:
             self.file.seek(start + consumed)
         else:  # text positions are opaque cookies: the served pieces' calls again, from the start
             self.file.seek(start)
@@ -317,11 +324,17 @@ class ReadAhead:
     # --- the state ---
 
     def _hold(
-        self, held: Held, kind: Kind | None, pieces: list[Any], start: int = 0, error: Exception | None = None
+        self,
+        held: Held,
+        kind: Kind | None,
+        pieces: list[Any],
+        start: int = 0,
+        error: Exception | None = None,
+        end: int = 0,
     ) -> None:
         self.pieces.clear()  # which also ends any iteration over the pieces held so far
         self.held, self.kind, self.pieces, self.unserved = held, kind, pieces, iter(pieces)
-        self.start, self.error = start, error
+        self.start, self.error, self.end = start, error, end
 
     def _unserved_count(self) -> int:
         return length_hint(self.unserved)
