@@ -245,9 +245,9 @@ class AsyncFileWrapper(Generic[AnyStr]):
         if opening.cancelled() or opening.exception() is not None:
             return
         file = opening.result()
-        file.close()
         if self._ahead is None:
             self._ahead = ReadAhead(file)  # the wrapper is closed, as its waiters left it
+        file.close()
 
     # --- in the worker thread ---
 

@@ -281,12 +281,15 @@ async def test_tasks_entering_an_unopened_wrapper_at_once_share_one_open(text_fi
     gc.collect()  # a second file, opened and dropped, would warn now
 
 
+@pytest.mark.parametrize("mode", ["r", "rb"])
 @pytest.mark.parametrize("cancelled", [1, 2])
-async def test_the_open_shared_by_waiting_tasks_is_closed_only_when_all_gave_up(text_file: Path, cancelled: int) -> None:
+async def test_the_open_shared_by_waiting_tasks_is_closed_only_when_all_gave_up(
+    text_file: Path, cancelled: int, mode: str
+) -> None:
     gate = threading.Event()
     executor = ThreadPoolExecutor(1)
     executor.submit(gate.wait, 10)  # the open waits behind this
-    wrapper = open_async(text_file, executor=executor)
+    wrapper = open_async(text_file, mode, executor=executor)
     tasks = [asyncio.create_task(wrapper.__aenter__()) for _ in range(2)]
     await asyncio.sleep(0.01)
     for task in tasks[:cancelled]:
@@ -297,7 +300,7 @@ async def test_the_open_shared_by_waiting_tasks_is_closed_only_when_all_gave_up(
     try:
         if cancelled < len(tasks):
             assert results[-1] is wrapper and not wrapper.closed
-            assert await wrapper.readline() == "first\n"
+            assert await wrapper.readline() == ("first\n" if mode == "r" else b"first\n")
             await wrapper.close()
     finally:
         executor.shutdown(wait=True)  # the open ran
