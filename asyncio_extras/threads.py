@@ -29,20 +29,31 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     return an awaitable of its result when called in the event-loop thread,
     running it in ``executor`` (the loop's default when None). Called in a
     thread without a running loop, it runs directly and returns its result;
-    typed code makes that call as ``func.__wrapped__(...)``.
+    typed code makes that call as ``func.__wrapped__(...)``. A process pool
+    can run a function decorated at module level: it is sent by name.
 
     ``async with threadpool(executor):`` runs the body of the block in a
     thread of ``executor`` and returns to the event-loop thread after it. The
-    block sees the task's context variables and what it sets stays set.
-    Cancelling the task while the block runs lets the block finish, then
-    raises CancelledError in the task. An ``await`` inside the block raises
-    RuntimeError at that point.
+    block sees the task's context variables, in a copy of the task's context,
+    and what it sets is set in the task after it. Cancelling the task while
+    the block waits for a worker cancels it there; once it runs, the block
+    finishes, then the task raises CancelledError. An ``await`` inside the
+    block raises RuntimeError at that point.
+
+    Where the executor cannot take the call or the block (shut down, broken),
+    its own error is raised in the task.
 
     :param arg: the function to decorate, or the executor
     :param executor: the executor, given by keyword
     :raises TypeError: if ``arg`` is neither a function nor an executor, if
-        the function is a coroutine function, or if both ``arg`` and
-        ``executor`` are given
+        the function is a coroutine or async generator function, if an
+        executor is given both positionally and as ``executor=``; entering the
+        block, if the executor is not a ThreadPoolExecutor (the loop's default
+        executor, once it tries to pickle the block)
+    :raises RuntimeError: if blocks nest, if the body awaits, or if the
+        executor drops the block before it starts; from a call, if the
+        function raises StopIteration (its cause), which an asyncio future
+        cannot hold
     """
     if arg is None or isinstance(arg, Executor):
         if arg is not None and executor is not None:
@@ -60,9 +71,12 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
     arguments too. In a thread pool (the loop's default when ``executor`` is
     None) the call sees the caller's context variables, as with
     ``asyncio.to_thread``; other executors, process pools among them, get a
-    plain call, which they must be able to pickle.
+    plain call, which they must be able to pickle. The future holds what the
+    call raises, except StopIteration, which an asyncio future cannot hold:
+    it becomes the cause of a RuntimeError.
 
-    :raises TypeError: if ``func`` is not callable
+    :raises TypeError: if ``func`` is not callable, or is a coroutine or async
+        generator function (call it and await the result instead)
     :raises RuntimeError: if no event loop runs in this thread, or the executor is shut down
     """
     if not callable(func):
@@ -157,16 +171,16 @@ class _Block(asyncio.Future[None]):
     share and enter meanwhile; what it sets is set in the task after it.
     """
 
-    __slots__ = ("_claim", "_coro", "_job", "_loop", "_start_context", "context", "task_context")
+    __slots__ = ("_claim", "_context", "_coro", "_job", "_start_context", "task_context")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coro: Any) -> None:
         super().__init__(loop=loop)
-        self._loop = loop
         self._coro = coro
         self._claim = threading.Lock()  # held by the party that claimed the block
         self._job: asyncio.Future[None] | ConcurrentFuture[None] | None = None  # the executor's, once submitted
         self.task_context: Context | None = None  # set when the task registers its wake-up
-        self.context: Context | None = None  # the copy the block runs in, and its state at the start
+        # Once started: the copy of the task's context that the block runs in, and that copy's state at the start.
+        self._context: Context | None = None
         self._start_context: Context | None = None
 
     def add_done_callback(self, fn: Callable[[_Block], object], /, *, context: Context | None = None) -> None:
@@ -189,11 +203,11 @@ class _Block(asyncio.Future[None]):
         try:
             if self.task_context is None:
                 raise RuntimeError("async with threadpool() needs a task that registers its wake-up with its context")
-            self.context, self._start_context = self.task_context.copy(), self.task_context.copy()
+            self._context, self._start_context = self.task_context.copy(), self.task_context.copy()
             # The block reports through this future, so the future that run_in_executor would
             # add (and its extra wake-up of the loop) is not needed where the executor is known.
             if executor is None:
-                self._job = self._loop.run_in_executor(None, self.run)
+                self._job = self.get_loop().run_in_executor(None, self.run)
             else:
                 self._job = executor.submit(self.run)
             self._job.add_done_callback(self._job_done)
@@ -205,8 +219,8 @@ class _Block(asyncio.Future[None]):
         """In the worker thread: run the task's coroutine from the block's start to its end."""
         if not self._claim.acquire(blocking=False):  # withdrawn: the task was cancelled
             return
-        assert self.context is not None
-        coro, context = self._coro, self.context
+        assert self._context is not None
+        coro, context = self._coro, self._context
         error: BaseException | None = None
         _worker.block = self
         try:
@@ -220,15 +234,15 @@ class _Block(asyncio.Future[None]):
         finally:
             _worker.block = None
         if error is None:
-            self._loop.call_soon_threadsafe(self.set_result, None)
+            self.get_loop().call_soon_threadsafe(self.set_result, None)
         else:
-            self._loop.call_soon_threadsafe(self.set_exception, error)
+            self.get_loop().call_soon_threadsafe(self.set_exception, error)
 
     def carry_back(self) -> None:
         """In the task, after the block: set what the block set in its copy of the task's context."""
-        assert self.context is not None and self._start_context is not None
+        assert self._context is not None and self._start_context is not None
         start = self._start_context
-        for var, value in self.context.items():
+        for var, value in self._context.items():
             if start.get(var, _UNSET) is not value:
                 var.set(value)
 
@@ -242,7 +256,7 @@ class _Block(asyncio.Future[None]):
             error = None if job.cancelled() else job.exception()
             if error is None:
                 error = RuntimeError("the executor dropped the async with threadpool() block before it could start")
-            self._loop.call_soon_threadsafe(self.set_exception, future_safe(error))
+            self.get_loop().call_soon_threadsafe(self.set_exception, future_safe(error))
 
 
 class _WorkerState(threading.local):

@@ -20,6 +20,9 @@ from asyncio_extras import call_async, call_in_executor, threadpool
 
 _T = TypeVar("_T")
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="unset")
+# What a block dropped by its executor, and a call raising StopIteration, raise.
+DROPPED = (RuntimeError, "^the executor dropped the async with threadpool\\(\\) block before it could start$")
+STOP_ITERATION = (RuntimeError, "^the call raised StopIteration, which an asyncio future cannot hold$")
 
 
 @pytest.fixture
@@ -116,8 +119,8 @@ async def test_stop_iteration_raised_by_the_call_reaches_the_caller_as_runtime_e
         lambda: call_in_executor(_in_processes.stop, executor=process_pool),
     ]
     for attempt in attempts:
-        with pytest.raises(RuntimeError, match="^the call raised StopIteration, which an asyncio future cannot hold$") as info:
-            async with asyncio.timeout(30):
+        with pytest.raises(RuntimeError, match=STOP_ITERATION[1]) as info:
+            async with asyncio.timeout(10):
                 await attempt()
         assert isinstance(info.value.__cause__, StopIteration)
 
@@ -448,7 +451,7 @@ async def test_block_refuses_a_default_executor_that_is_no_thread_pool(process_p
     loop = asyncio.get_running_loop()
     if isinstance(loop, asyncio.BaseEventLoop):
         # asyncio's set_default_executor() refuses it; a loop that took one would show it here.
-        loop._default_executor = process_pool  # pyright: ignore[reportAttributeAccessIssue]
+        loop._default_executor = process_pool  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]  # private
         message = "needs a ThreadPoolExecutor, got ProcessPoolExecutor$"
     else:
         # uvloop takes it and keeps it out of sight: the block learns it when the executor pickles it.
@@ -461,9 +464,10 @@ async def test_block_refuses_a_default_executor_that_is_no_thread_pool(process_p
                 async with threadpool():
                     ran = True
     finally:
-        loop._default_executor = None  # pyright: ignore[reportAttributeAccessIssue]
-        if not isinstance(loop, asyncio.BaseEventLoop):
-            loop.set_default_executor(None)  # type: ignore[arg-type]  # uvloop's way to forget it
+        if isinstance(loop, asyncio.BaseEventLoop):
+            loop._default_executor = None  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]  # private
+        else:
+            loop.set_default_executor(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # uvloop's way to forget it
     assert not ran
 
 
@@ -489,7 +493,7 @@ async def test_tasks_sharing_a_context_both_run_while_one_is_in_a_block() -> Non
         return seen_by_other.get()
 
     tasks = [asyncio.create_task(with_block(), context=shared), asyncio.create_task(alongside(), context=shared)]
-    done, pending = await asyncio.wait(tasks, timeout=20)
+    _, pending = await asyncio.wait(tasks, timeout=20)
     assert not pending
     assert [task.result() for task in tasks] == ["set in the block", "set beside the block"]
     # What the block set is set in the context it shares; what the other task set meanwhile stays.
@@ -502,9 +506,11 @@ async def test_block_runs_in_a_copy_of_the_context_and_carries_back_only_what_it
     first_set: contextvars.ContextVar[str] = contextvars.ContextVar("first_set")
     value = [1]
     untouched.set(value)
-    request_id.set("before")
+    token = request_id.set("before")
     async with threadpool():
         outer = contextvars.copy_context()
+        with pytest.raises(ValueError, match="was created in a different Context$"):
+            request_id.reset(token)
         request_id.set("in the block")
         first_set.set("new")
     assert outer[request_id] == "before"
@@ -635,8 +641,6 @@ def shut_down(work: Work) -> ThreadPoolExecutor:
 
 # An outcome: the exception and the pattern its message matches, or None for the call's own result.
 Outcome = tuple[type[BaseException], str | None] | None
-DROPPED = (RuntimeError, "^the executor dropped the async with threadpool\\(\\) block before it could start$")
-STOP_ITERATION = (RuntimeError, "^the call raised StopIteration, which an asyncio future cannot hold$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -674,11 +678,13 @@ FAULTS = {
         STOP_ITERATION,
         only=("block", "call_in_executor elsewhere"),
     ),
-    "job cancelled": Fault(lambda work: CannedPool(Future.cancel), (asyncio.CancelledError, None), DROPPED),
+    "job cancelled": Fault(lambda work: CannedPool(lambda job: job.cancel()), (asyncio.CancelledError, None), DROPPED),
     "job ends without running": Fault(
         lambda work: CannedPool(lambda job: job.set_result("done")), None, DROPPED
     ),
-    "job never runs": Fault(lambda work: CannedPool(lambda job: None), (TimeoutError, None), (TimeoutError, None), bound=0.2),
+    "job never runs": Fault(
+        lambda work: CannedPool(lambda job: None), (TimeoutError, None), (TimeoutError, None), bound=0.2
+    ),
 }
 
 
@@ -826,13 +832,16 @@ async def test_call_in_executor_refuses_asynchronous_functions() -> None:
     async def stream() -> AsyncIterator[None]:
         yield
 
-    for func, name in [(fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch")]:
+    funcs: list[tuple[Callable[[], object], str]] = [
+        (fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch")
+    ]
+    for func, name in funcs:
         with pytest.raises(
             TypeError,
             match=f"^call_in_executor\\(\\) runs synchronous functions in a worker thread, but .*{name}.* "
             "is asynchronous: await it directly$",
         ):
-            call_in_executor(func)
+            call_in_executor(func)  # type: ignore[unused-awaitable]  # it raises
 
 
 def test_call_in_executor_needs_a_running_loop() -> None:
