@@ -146,15 +146,13 @@ class _Threadpool:
     async def __aexit__(
         self, typ: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        block = _worker.block
-        if block is None:
+        if _worker.block is None:
             raise RuntimeError("exiting an async with threadpool() block that this thread did not enter")
         if isinstance(value, RuntimeError) and str(value) == "no running event loop":
             # asyncio's own words, from an await that needed the loop before it could reach us.
             value.add_note(_AWAIT_IN_BLOCK)
         await _return_to_loop()
-        # Back in the event-loop thread and the task's context; the body's exception, if any, propagates from here.
-        block.carry_back()
+        # Back in the event-loop thread; the body's exception, if any, propagates from here.
 
 
 class _Block(asyncio.Future[None]):
@@ -234,17 +232,19 @@ class _Block(asyncio.Future[None]):
         finally:
             _worker.block = None
         if error is None:
-            self.get_loop().call_soon_threadsafe(self.set_result, None)
+            self.get_loop().call_soon_threadsafe(self._finish, context=self.task_context)
         else:
             self.get_loop().call_soon_threadsafe(self.set_exception, error)
 
-    def carry_back(self) -> None:
-        """In the task, after the block: set what the block set in its copy of the task's context."""
+    def _finish(self) -> None:
+        # In the event-loop thread and the task's context, before the task resumes (cancelled or not):
+        # set there what the block set in its copy.
         assert self._context is not None and self._start_context is not None
         start = self._start_context
         for var, value in self._context.items():
             if start.get(var, _UNSET) is not value:
                 var.set(value)
+        self.set_result(None)
 
     def __reduce__(self) -> Any:
         # Reached when the loop's default executor sends its calls to another process (uvloop accepts a process pool).

@@ -518,6 +518,25 @@ async def test_block_runs_in_a_copy_of_the_context_and_carries_back_only_what_it
     assert untouched.get() is value
 
 
+async def test_what_a_cancelled_block_set_is_set_where_the_task_handles_the_cancellation() -> None:
+    block_started = threading.Event()
+
+    async def job() -> str:
+        try:
+            async with threadpool():
+                block_started.set()
+                time.sleep(0.1)
+                request_id.set("set in the block")
+        except asyncio.CancelledError:
+            return request_id.get()
+        return "not cancelled"
+
+    task = asyncio.create_task(job())
+    await asyncio.to_thread(block_started.wait, 10)
+    task.cancel()
+    assert await task == "set in the block"
+
+
 async def test_cancelling_a_block_still_waiting_for_a_worker_cancels_it_before_it_runs() -> None:
     gate = threading.Event()
     pool = ThreadPoolExecutor(1)
