@@ -452,17 +452,22 @@ async def test_block_refuses_a_default_executor_that_is_no_thread_pool(process_p
     if isinstance(loop, asyncio.BaseEventLoop):
         # asyncio's set_default_executor() refuses it; a loop that took one would show it here.
         loop._default_executor = process_pool  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]  # private
-        message = "needs a ThreadPoolExecutor, got ProcessPoolExecutor$"
+        received = "ProcessPoolExecutor"
     else:
         # uvloop takes it and keeps it out of sight: the block learns it when the executor pickles it.
         loop.set_default_executor(process_pool)
-        message = "needs a ThreadPoolExecutor, got an executor that pickles its calls$"
+        received = "an executor that pickles its calls"
     ran = False
     try:
-        with pytest.raises(TypeError, match=f"^async with threadpool\\(executor\\) runs the block in a .*{message}"):
+        with pytest.raises(TypeError) as info:
             async with asyncio.timeout(30):
                 async with threadpool():
                     ran = True
+        # From 3.14, pickle adds notes saying what it was pickling.
+        assert str(info.value) == (
+            "async with threadpool(executor) runs the block in a thread of this process, which needs "
+            f"a ThreadPoolExecutor, got {received}"
+        )
     finally:
         if isinstance(loop, asyncio.BaseEventLoop):
             loop._default_executor = None  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]  # private
