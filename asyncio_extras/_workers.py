@@ -48,8 +48,9 @@ def submit(
         if kwargs:
             return loop.run_in_executor(executor, partial(_call_in, copy_context(), func, *args, **kwargs))
         return loop.run_in_executor(executor, _call_in, copy_context(), func, *args)
-    # Likely another process, which pickles the call: send it plain, nothing of ours around it. Pickle
-    # sends a function by name, and once decorated, that name holds the wrapper.
+    # Likely another process, which pickles the call: send it plain, with nothing of ours around it. Pickle
+    # sends a function by name; where that name now holds the decorator's wrapper, send the wrapper, which
+    # the other process imports by that name and which calls the function directly there.
     if wrapper is not None and _named(wrapper):
         func = wrapper
     if kwargs:
