@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from contextvars import copy_context
+from concurrent.futures import Future as ConcurrentFuture
+from contextvars import Context, copy_context
 from functools import partial
 from typing import Any
 
 
 def call_in_worker(
-    executor: Executor | None, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    executor: Executor | None,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    wrapper: Callable[..., Any] | None = None,
 ) -> Any:
     """In the event-loop thread, return a future of ``func(*args, **kwargs)`` run in ``executor``.
 
@@ -20,7 +26,7 @@ def call_in_worker(
     loop = asyncio._get_running_loop()
     if loop is None:
         return func(*args, **kwargs)
-    return submit(loop, executor, func, args, kwargs)
+    return submit(loop, executor, func, args, kwargs, wrapper)
 
 
 def submit(
@@ -29,11 +35,73 @@ def submit(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
+    wrapper: Callable[..., Any] | None = None,
 ) -> asyncio.Future[Any]:
-    """Run ``func(*args, **kwargs)`` in ``executor``: the one thread hop every helper makes."""
+    """Run ``func(*args, **kwargs)`` in ``executor``: the one thread hop every helper makes.
+
+    ``wrapper`` is a decorator's wrapper of ``func`` that calls it directly
+    where no event loop runs. StopIteration raised by the call, which an
+    asyncio future cannot hold, becomes RuntimeError.
+    """
     if executor is None or isinstance(executor, ThreadPoolExecutor):
         # A thread of this process: carry the caller's context variables over.
-        func, args = copy_context().run, (func, *args)
+        if kwargs:
+            return loop.run_in_executor(executor, partial(_call_in, copy_context(), func, *args, **kwargs))
+        return loop.run_in_executor(executor, _call_in, copy_context(), func, *args)
+    # Likely another process, which pickles the call: send it plain, with nothing of ours around it. Pickle
+    # sends a function by name; where that name now holds the decorator's wrapper, send the wrapper, which
+    # the other process imports by that name and which calls the function directly there.
+    if wrapper is not None and _named(wrapper):
+        func = wrapper
     if kwargs:
-        return loop.run_in_executor(executor, partial(func, *args, **kwargs))
-    return loop.run_in_executor(executor, func, *args)
+        func, args = partial(func, *args, **kwargs), ()
+    return _relay(loop, executor.submit(func, *args))
+
+
+def future_safe(error: BaseException) -> BaseException:
+    """``error``, or a RuntimeError from it if it is StopIteration, which asyncio futures refuse."""
+    if not isinstance(error, StopIteration):
+        return error
+    converted = RuntimeError("the call raised StopIteration, which an asyncio future cannot hold")
+    converted.__cause__ = error
+    return converted
+
+
+def _call_in(context: Context, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return context.run(func, *args, **kwargs)
+    except StopIteration as exc:
+        raise future_safe(exc) from exc
+
+
+def _named(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` is what its module holds under its qualified name, so that pickle can send it by name."""
+    holder: object = sys.modules.get(func.__module__)
+    for name in func.__qualname__.split("."):
+        holder = getattr(holder, name, None)
+    return holder is func
+
+
+def _relay(loop: asyncio.AbstractEventLoop, job: ConcurrentFuture[Any]) -> asyncio.Future[Any]:
+    """An asyncio future of ``job``'s outcome, as ``run_in_executor`` gives, whatever that outcome is."""
+    # asyncio's own chaining cannot pass StopIteration on and leaves its future pending for ever.
+    outcome: ConcurrentFuture[Any] = ConcurrentFuture()
+    job.add_done_callback(partial(_copy_outcome, outcome))
+    outcome.add_done_callback(partial(_cancel_if_cancelled, job))
+    return asyncio.wrap_future(outcome, loop=loop)
+
+
+def _copy_outcome(outcome: ConcurrentFuture[Any], job: ConcurrentFuture[Any]) -> None:
+    if job.cancelled():
+        outcome.cancel()
+    elif outcome.set_running_or_notify_cancel():  # False if the caller cancelled it first
+        error = job.exception()
+        if error is None:
+            outcome.set_result(job.result())
+        else:
+            outcome.set_exception(future_safe(error))
+
+
+def _cancel_if_cancelled(job: ConcurrentFuture[Any], outcome: ConcurrentFuture[Any]) -> None:
+    if outcome.cancelled():
+        job.cancel()

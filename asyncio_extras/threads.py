@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context
-from functools import partial, wraps
+from functools import wraps
 from inspect import isasyncgenfunction, iscoroutinefunction
 from types import TracebackType
 from types import coroutine as _generator_based_coroutine
 from typing import Any, cast
 
-from asyncio_extras._workers import call_in_worker, submit
+from asyncio_extras._workers import call_in_worker, future_safe, submit
 
 # How often a thread waiting in call_async() checks that the loop still runs.
 _LOOP_CHECK_INTERVAL = 0.05
@@ -31,20 +31,32 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     ``executor`` (the loop's default when None). Called in a thread without a
     running loop, it runs directly and returns its result; typed code, which
     sees it return a future, makes that call to the undecorated function.
+    A process pool can run a function decorated at module level: it is sent
+    by name.
 
     ``async with threadpool(executor):`` runs the body of the block in a
     thread of ``executor`` and returns to the event-loop thread after it. The
-    block sees the task's context variables and what it sets stays set.
-    Cancelling the task while the block runs lets the block finish, then
-    raises CancelledError in the task. An ``await`` inside the block raises
-    RuntimeError at that point.
+    block sees the task's context variables, in a copy of the task's context,
+    and what it sets is set in the task after it. Cancelling the task while
+    the block waits for a worker cancels it there; once it runs, the block
+    finishes, then the task raises CancelledError. An ``await`` inside the
+    block raises RuntimeError at that point.
+
+    Where the executor cannot take the call or the block (shut down, broken),
+    its own error is raised in the task.
 
     :param arg: the function to decorate, or the executor
     :param executor: the executor, given by keyword (beside a function, or
         instead of the positional executor)
     :raises TypeError: if ``arg`` is neither a function nor an executor, if
-        the function is a coroutine function, or if an executor is given
-        both as ``arg`` and as ``executor``
+        the function is a coroutine or async generator function, if an
+        executor is given both positionally and as ``executor=``; entering the
+        block, if the executor is not a ThreadPoolExecutor (the loop's default
+        executor, once it tries to pickle the block)
+    :raises RuntimeError: if blocks nest, if the body awaits, or if the
+        executor drops the block before it starts; from a call, if the
+        function raises StopIteration (its cause), which an asyncio future
+        cannot hold
     """
     if arg is None or isinstance(arg, Executor):
         if arg is not None and executor is not None:
@@ -64,13 +76,17 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
     ``asyncio.to_thread``; other executors, process pools among them, get a
     plain call, which they must be able to pickle. ``executor=`` is always
     taken here, never passed on: bind a keyword argument of ``func`` named
-    ``executor`` with ``functools.partial``.
+    ``executor`` with ``functools.partial``. The future holds what the call
+    raises, except StopIteration, which an asyncio future cannot hold: it
+    becomes the cause of a RuntimeError.
 
-    :raises TypeError: if ``func`` is not callable
+    :raises TypeError: if ``func`` is not callable, or is a coroutine or async
+        generator function (call it and await the result instead)
     :raises RuntimeError: if no event loop runs in this thread, or the executor is shut down
     """
     if not callable(func):
         raise TypeError(f"call_in_executor() needs a callable, got {type(func).__name__}")
+    _refuse_asynchronous("call_in_executor()", func)
     return submit(asyncio.get_running_loop(), executor, func, args, kwargs)
 
 
@@ -106,42 +122,36 @@ class _Threadpool:
         self._executor = executor
 
     def __call__(self, func: Callable[..., Any], /) -> Callable[..., Any]:
-        if iscoroutinefunction(func) or isasyncgenfunction(func):
-            raise TypeError(
-                f"threadpool() runs synchronous functions in a worker thread, but {func.__qualname__} "
-                f"is asynchronous: await it directly"
-            )
+        _refuse_asynchronous("threadpool()", func)
         executor = self._executor
 
         @wraps(func)
         def run_in_worker(*args: Any, **kwargs: Any) -> Any:
-            return call_in_worker(executor, func, args, kwargs)
+            return call_in_worker(executor, func, args, kwargs, run_in_worker)
 
         return run_in_worker
 
     async def __aenter__(self) -> None:
-        if _worker.in_block:
+        if _worker.block is not None:
             raise RuntimeError("async with threadpool() blocks cannot nest: the outer block already runs in a worker thread")
-        executor = self._executor
-        if executor is not None and not isinstance(executor, ThreadPoolExecutor):
-            raise TypeError(
-                f"async with threadpool(executor) runs the block in a thread of this process, which needs "
-                f"a ThreadPoolExecutor, got {type(executor).__name__}"
-            )
         loop = asyncio.get_running_loop()
+        # asyncio's default executor, once made, is in _default_executor (uvloop's cannot be seen).
+        executor = self._executor if self._executor is not None else getattr(loop, "_default_executor", None)
+        if executor is not None and not isinstance(executor, ThreadPoolExecutor):
+            raise _needs_a_thread_pool(type(executor).__name__)
         task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("async with threadpool() must run in an asyncio task")
-        resumed = _BlockFuture(loop=loop)
+        block = _Block(loop, task.get_coro())
         # Start the worker only once the task has finished its step: until then its coroutine is running here.
-        loop.call_soon(_start_block, loop, executor, task, resumed)
-        await _suspend(resumed)
+        loop.call_soon(block.start, executor)
+        await _suspend(block)
         # From here on, until __aexit__, this coroutine runs in the worker thread.
 
     async def __aexit__(
         self, typ: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if not _worker.in_block:
+        if _worker.block is None:
             raise RuntimeError("exiting an async with threadpool() block that this thread did not enter")
         if isinstance(value, RuntimeError) and str(value) == "no running event loop":
             # asyncio's own words, from an await that needed the loop before it could reach us.
@@ -150,40 +160,137 @@ class _Threadpool:
         # Back in the event-loop thread; the body's exception, if any, propagates from here.
 
 
-class _BlockFuture(asyncio.Future[None]):
-    """What a task awaits while its own coroutine runs a threadpool() block in a worker thread.
+class _Block(asyncio.Future[None]):
+    """One ``async with threadpool()`` block: what its task awaits while a worker thread runs the task's coroutine.
 
-    It refuses cancellation, so that ``Task.cancel()`` cannot throw into a
-    coroutine another thread is running: the task then raises CancelledError
-    at its next step, right after the block.
+    Exactly one party claims the block, once, and only it completes this
+    future: the worker thread that runs the block, the task cancelled before
+    a worker has it, or the executor ending the job without running it. Once
+    a worker has it, cancellation is refused, so that ``Task.cancel()``
+    cannot throw into a coroutine another thread runs: the task then raises
+    CancelledError at its next step, right after the block.
+
+    The block runs in a copy of the task's context, which other tasks may
+    share and enter meanwhile; what it sets is set in the task after it.
     """
 
-    __slots__ = ("task_context",)
+    __slots__ = ("_claim", "_context", "_coro", "_job", "_start_context", "task_context")
 
-    def __init__(self, *, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, coro: Any) -> None:
         super().__init__(loop=loop)
+        self._coro = coro
+        self._claim = threading.Lock()  # held by the party that claimed the block
+        self._job: asyncio.Future[None] | ConcurrentFuture[None] | None = None  # the executor's, once submitted
         self.task_context: Context | None = None  # set when the task registers its wake-up
+        # Once started: the copy of the task's context that the block runs in, and that copy's state at the start.
+        self._context: Context | None = None
+        self._start_context: Context | None = None
 
-    def cancel(self, msg: Any | None = None) -> bool:
-        return False
-
-    def add_done_callback(self, fn: Callable[[_BlockFuture], object], /, *, context: Context | None = None) -> None:
-        # The task passes its own context (the very object, not a copy): the block must run in it.
+    def add_done_callback(self, fn: Callable[[_Block], object], /, *, context: Context | None = None) -> None:
+        # The task passes its own context (the very object, not a copy): the block runs in a copy of it.
         self.task_context = context
         super().add_done_callback(fn, context=context)
 
+    def cancel(self, msg: Any | None = None) -> bool:
+        if not self._claim.acquire(blocking=False):
+            return False
+        # No worker has the block: it never runs, and the task is cancelled where it waits for it.
+        if self._job is not None:
+            self._job.cancel()
+        return super().cancel(msg)
+
+    def start(self, executor: Executor | None) -> None:
+        """In the event-loop thread: hand the block to ``executor``, or fail it with what went wrong."""
+        if self.done():  # the task was cancelled before the block could start
+            return
+        try:
+            if self.task_context is None:
+                raise RuntimeError("async with threadpool() needs a task that registers its wake-up with its context")
+            self._context, self._start_context = self.task_context.copy(), self.task_context.copy()
+            # The block reports through this future, so the future that run_in_executor would
+            # add (and its extra wake-up of the loop) is not needed where the executor is known.
+            if executor is None:
+                self._job = self.get_loop().run_in_executor(None, self.run)
+            else:
+                self._job = executor.submit(self.run)
+            self._job.add_done_callback(self._job_done)
+        except BaseException as exc:  # an executor shut down, say
+            if self._claim.acquire(blocking=False):
+                self.set_exception(future_safe(exc))
+
+    def run(self) -> None:
+        """In the worker thread: run the task's coroutine from the block's start to its end."""
+        if not self._claim.acquire(blocking=False):  # withdrawn: the task was cancelled
+            return
+        assert self._context is not None
+        coro, context = self._coro, self._context
+        error: BaseException | None = None
+        _worker.block = self
+        try:
+            yielded = context.run(coro.send, None)
+            while yielded is not _BLOCK_END:  # the body awaited something
+                yielded = context.run(coro.throw, RuntimeError(_AWAIT_IN_BLOCK))
+        except StopIteration:  # a future cannot hold StopIteration
+            error = RuntimeError("the task's coroutine returned inside an async with threadpool() block")
+        except BaseException as exc:  # the coroutine could not be resumed, or ended inside the block
+            error = exc
+        finally:
+            _worker.block = None
+        if error is None:
+            self.get_loop().call_soon_threadsafe(self._finish, context=self.task_context)
+        else:
+            self.get_loop().call_soon_threadsafe(self.set_exception, error)
+
+    def _finish(self) -> None:
+        # In the event-loop thread and the task's context, before the task resumes (cancelled or not):
+        # set there what the block set in its copy.
+        assert self._context is not None and self._start_context is not None
+        start = self._start_context
+        for var, value in self._context.items():
+            if start.get(var, _UNSET) is not value:
+                var.set(value)
+        self.set_result(None)
+
+    def __reduce__(self) -> Any:
+        # Reached when the loop's default executor sends its calls to another process (uvloop accepts a process pool).
+        raise _needs_a_thread_pool("an executor that pickles its calls")
+
+    def _job_done(self, job: asyncio.Future[None] | ConcurrentFuture[None]) -> None:
+        # In any thread. Claimed here, the job ended without running the block: fail it rather than wait for ever.
+        if self._claim.acquire(blocking=False):
+            error = None if job.cancelled() else job.exception()
+            if error is None:
+                error = RuntimeError("the executor dropped the async with threadpool() block before it could start")
+            self.get_loop().call_soon_threadsafe(self.set_exception, future_safe(error))
+
 
 class _WorkerState(threading.local):
-    in_block = False  # True while this thread runs the body of a threadpool() block
+    block: _Block | None = None  # the block this thread runs the body of, if any
 
 
 _worker = _WorkerState()
 # What __aexit__ yields up the task's coroutine to hand it back to the worker thread.
 _BLOCK_END = object()
+_UNSET = object()
 _AWAIT_IN_BLOCK = (
     "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
     "await after the block instead"
 )
+
+
+def _needs_a_thread_pool(received: str) -> TypeError:
+    return TypeError(
+        f"async with threadpool(executor) runs the block in a thread of this process, which needs "
+        f"a ThreadPoolExecutor, got {received}"
+    )
+
+
+def _refuse_asynchronous(helper: str, func: Callable[..., Any]) -> None:
+    if iscoroutinefunction(func) or isasyncgenfunction(func):
+        raise TypeError(
+            f"{helper} runs synchronous functions in a worker thread, but {getattr(func, '__qualname__', func)} "
+            f"is asynchronous: await it directly"
+        )
 
 
 @_generator_based_coroutine
@@ -197,64 +304,6 @@ def _suspend(future: asyncio.Future[None]) -> Generator[Any, None, None]:
 @_generator_based_coroutine
 def _return_to_loop() -> Generator[Any, None, None]:
     yield _BLOCK_END
-
-
-def _start_block(
-    loop: asyncio.AbstractEventLoop, executor: Executor | None, task: asyncio.Task[Any], resumed: _BlockFuture
-) -> None:
-    # Whatever goes wrong here, the task raises it from __aenter__ (an executor shut down, say).
-    try:
-        if resumed.task_context is None:
-            raise RuntimeError("async with threadpool() needs a task that registers its wake-up with its context")
-        coro, context = task.get_coro(), resumed.task_context
-        # The block reports through `resumed`, so the future that run_in_executor would
-        # add (and its extra wake-up of the loop) is not needed: submit directly where
-        # the executor is known. asyncio keeps its default one in _default_executor.
-        if executor is None:
-            executor = getattr(loop, "_default_executor", None)
-        job: asyncio.Future[None] | ConcurrentFuture[None]
-        if executor is None:
-            job = loop.run_in_executor(None, _run_block, coro, context, resumed, loop)
-        else:
-            job = executor.submit(_run_block, coro, context, resumed, loop)
-        # A job cancelled before it ran (shutdown(cancel_futures=True)) would leave the task waiting for ever.
-        job.add_done_callback(partial(_fail_unless_started, loop, resumed))
-    except BaseException as exc:
-        resumed.set_exception(exc)
-
-
-def _fail_unless_started(
-    loop: asyncio.AbstractEventLoop, resumed: _BlockFuture, job: asyncio.Future[None] | ConcurrentFuture[None]
-) -> None:
-    if job.cancelled():
-        loop.call_soon_threadsafe(_fail_if_pending, resumed)
-
-
-def _fail_if_pending(resumed: _BlockFuture) -> None:
-    if not resumed.done():
-        resumed.set_exception(
-            RuntimeError("the executor dropped the async with threadpool() block before it could start")
-        )
-
-
-def _run_block(coro: Any, context: Context, resumed: _BlockFuture, loop: asyncio.AbstractEventLoop) -> None:
-    """In the worker thread: run the task's coroutine from the block's start to its end."""
-    error: BaseException | None = None
-    _worker.in_block = True
-    try:
-        yielded = context.run(coro.send, None)
-        while yielded is not _BLOCK_END:  # the body awaited something
-            yielded = context.run(coro.throw, RuntimeError(_AWAIT_IN_BLOCK))
-    except StopIteration:  # a future cannot hold StopIteration
-        error = RuntimeError("the task's coroutine returned inside an async with threadpool() block")
-    except BaseException as exc:  # the coroutine could not be resumed, or ended inside the block
-        error = exc
-    finally:
-        _worker.in_block = False
-    if error is None:
-        loop.call_soon_threadsafe(resumed.set_result, None)
-    else:
-        loop.call_soon_threadsafe(resumed.set_exception, error)
 
 
 class _CallInLoop:

@@ -2,22 +2,27 @@
 
 import asyncio
 import contextvars
+import dataclasses
 import functools
 import math
-import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.thread import BrokenThreadPool
 from typing import Any, TypeVar, cast
 
+import _in_processes
 import pytest
 
 from asyncio_extras import call_async, call_in_executor, threadpool
 
 _T = TypeVar("_T")
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="unset")
+# What a block dropped by its executor, and a call raising StopIteration, raise.
+DROPPED = (RuntimeError, "^the executor dropped the async with threadpool\\(\\) block before it could start$")
+STOP_ITERATION = (RuntimeError, "^the call raised StopIteration, which an asyncio future cannot hold$")
 
 
 @pytest.fixture
@@ -29,8 +34,8 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 @pytest.fixture(scope="module")
 def process_pool() -> Iterator[ProcessPoolExecutor]:
-    # spawn: forking a process that has threads is unsafe (and warns under -X dev).
-    executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    # The pool that the functions decorated in _in_processes also use.
+    executor = _in_processes.processes
     executor.submit(int).result()  # its process and threads start now, not in the first test using it
     yield executor
     executor.shutdown(wait=True)
@@ -89,12 +94,43 @@ async def test_decorator_with_a_process_pool_runs_there(process_pool: ProcessPoo
     assert await threadpool(process_pool)(math.factorial)(5) == 120
 
 
+async def test_functions_decorated_at_module_level_run_in_a_process_pool(process_pool: ProcessPoolExecutor) -> None:
+    # The module's name for each now holds the decorator's wrapper, which is what the pool pickles.
+    async with asyncio.timeout(30):
+        assert await _in_processes.square(7) == 49
+        assert await _in_processes.square(7, plus=1) == 50
+        assert await _in_processes.Scaler(3).scale(5) == 15
+
+
+def raise_stop_iteration(*, why: str = "exhausted") -> None:
+    raise StopIteration(why)
+
+
+async def test_stop_iteration_raised_by_the_call_reaches_the_caller_as_runtime_error(
+    pool: ThreadPoolExecutor, process_pool: ProcessPoolExecutor
+) -> None:
+    # An asyncio future cannot hold StopIteration: run_in_executor's future stays pending for ever.
+    attempts: list[Callable[[], Awaitable[object]]] = [
+        threadpool(raise_stop_iteration),
+        threadpool(pool)(raise_stop_iteration),
+        lambda: call_in_executor(raise_stop_iteration),
+        lambda: call_in_executor(functools.partial(raise_stop_iteration), executor=pool),
+        lambda: call_in_executor(raise_stop_iteration, why="by keyword"),
+        lambda: call_in_executor(_in_processes.stop, executor=process_pool),
+    ]
+    for attempt in attempts:
+        with pytest.raises(RuntimeError, match=STOP_ITERATION[1]) as info:
+            async with asyncio.timeout(10):
+                await attempt()
+        assert isinstance(info.value.__cause__, StopIteration)
+
+
 def test_decorated_function_called_without_a_running_loop_runs_directly() -> None:
     @threadpool
     def where() -> int:
         return threading.get_ident()
 
-    result = cast(object, where())  # typed code makes this call as where.__wrapped__()
+    result = cast(object, where())  # typed as a future; typed code calls the undecorated function here
     assert result == threading.get_ident()
 
 
@@ -400,6 +436,137 @@ async def test_block_dropped_by_an_executor_shutting_down_fails_instead_of_hangi
     pool.shutdown(wait=True)
 
 
+def fail_to_start() -> None:
+    raise OSError("no thread for you")
+
+
+@pytest.mark.timeout(30)  # without the fix, asyncio.timeout() cannot end the wait
+async def test_block_on_a_pool_that_breaks_raises_the_pools_error() -> None:
+    pool = ThreadPoolExecutor(1, initializer=fail_to_start)
+    ran = False
+    try:
+        with pytest.raises(BrokenThreadPool, match="^A thread initializer failed"):
+            async with asyncio.timeout(10):
+                async with threadpool(pool):
+                    ran = True
+    finally:
+        pool.shutdown(wait=True)
+    assert not ran
+
+
+@pytest.mark.timeout(60)  # without the fix, asyncio.timeout() cannot end the wait
+async def test_block_refuses_a_default_executor_that_is_no_thread_pool(process_pool: ProcessPoolExecutor) -> None:
+    loop = asyncio.get_running_loop()
+    if isinstance(loop, asyncio.BaseEventLoop):
+        # asyncio's set_default_executor() refuses it; a loop that took one would show it here.
+        loop._default_executor = process_pool  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]  # private
+        received = "ProcessPoolExecutor"
+    else:
+        # uvloop takes it and keeps it out of sight: the block learns it when the executor pickles it.
+        loop.set_default_executor(process_pool)
+        received = "an executor that pickles its calls"
+    ran = False
+    try:
+        with pytest.raises(TypeError) as info:
+            async with asyncio.timeout(30):
+                async with threadpool():
+                    ran = True
+        # From 3.14, pickle adds notes saying what it was pickling.
+        assert str(info.value) == (
+            "async with threadpool(executor) runs the block in a thread of this process, which needs "
+            f"a ThreadPoolExecutor, got {received}"
+        )
+    finally:
+        if isinstance(loop, asyncio.BaseEventLoop):
+            loop._default_executor = None  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]  # private
+        else:
+            loop.set_default_executor(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # uvloop's way to forget it
+    assert not ran
+
+
+@pytest.mark.timeout(60)  # without the fix, the other task never runs again and the loop cannot close
+async def test_tasks_sharing_a_context_both_run_while_one_is_in_a_block() -> None:
+    shared = contextvars.copy_context()
+    seen_by_other: contextvars.ContextVar[str] = contextvars.ContextVar("seen_by_other", default="unset")
+    in_block, release = threading.Event(), threading.Event()
+
+    async def with_block() -> str:
+        async with threadpool():
+            in_block.set()
+            release.wait(10)
+            request_id.set("set in the block")
+        return request_id.get()
+
+    async def alongside() -> str:
+        await asyncio.to_thread(in_block.wait, 10)
+        seen_by_other.set("set beside the block")
+        for _ in range(3):
+            await asyncio.sleep(0)
+        release.set()
+        return seen_by_other.get()
+
+    tasks = [asyncio.create_task(with_block(), context=shared), asyncio.create_task(alongside(), context=shared)]
+    _, pending = await asyncio.wait(tasks, timeout=20)
+    assert not pending
+    assert [task.result() for task in tasks] == ["set in the block", "set beside the block"]
+    # What the block set is set in the context it shares; what the other task set meanwhile stays.
+    assert shared[request_id] == "set in the block"
+    assert shared[seen_by_other] == "set beside the block"
+
+
+async def test_block_runs_in_a_copy_of_the_context_and_carries_back_only_what_it_set() -> None:
+    untouched: contextvars.ContextVar[list[int]] = contextvars.ContextVar("untouched")
+    first_set: contextvars.ContextVar[str] = contextvars.ContextVar("first_set")
+    value = [1]
+    untouched.set(value)
+    token = request_id.set("before")
+    async with threadpool():
+        outer = contextvars.copy_context()
+        with pytest.raises(ValueError, match="was created in a different Context$"):
+            request_id.reset(token)
+        request_id.set("in the block")
+        first_set.set("new")
+    assert outer[request_id] == "before"
+    assert (request_id.get(), first_set.get()) == ("in the block", "new")
+    assert untouched.get() is value
+
+
+async def test_what_a_cancelled_block_set_is_set_where_the_task_handles_the_cancellation() -> None:
+    block_started = threading.Event()
+
+    async def job() -> str:
+        try:
+            async with threadpool():
+                block_started.set()
+                time.sleep(0.1)
+                request_id.set("set in the block")
+        except asyncio.CancelledError:
+            return request_id.get()
+        return "not cancelled"
+
+    task = asyncio.create_task(job())
+    await asyncio.to_thread(block_started.wait, 10)
+    task.cancel()
+    assert await task == "set in the block"
+
+
+async def test_cancelling_a_block_still_waiting_for_a_worker_cancels_it_before_it_runs() -> None:
+    gate = threading.Event()
+    pool = ThreadPoolExecutor(1)
+    busy = pool.submit(gate.wait, 10)  # the block's job waits in the queue behind this
+    ran = False
+    try:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                async with threadpool(pool):
+                    ran = True
+    finally:
+        gate.set()
+        busy.result()
+        pool.shutdown(wait=True)
+    assert not ran
+
+
 async def test_nested_blocks_are_refused() -> None:
     with pytest.raises(RuntimeError, match="^async with threadpool\\(\\) blocks cannot nest"):
         async with threadpool():
@@ -426,6 +593,187 @@ async def test_inside_the_block_decorated_functions_run_directly_and_call_async_
         via_loop = call_async(loop, threading.get_ident)
     assert direct
     assert via_loop == loop_thread
+
+
+# --- executors that fail, in every way an executor can ---
+
+
+class Work:
+    """The call every helper makes: it waits at the gate, when there is one closed, and returns "done"."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def __call__(self) -> str:
+        self.started.set()
+        self.gate.wait(10)
+        return "done"
+
+
+class CannedPool(ThreadPoolExecutor):
+    """A thread pool that runs nothing: its submit() raises, or returns a future it settles itself."""
+
+    def __init__(self, settle: Callable[["Future[Any]"], object]) -> None:
+        super().__init__(1)
+        self._settle = settle
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> "Future[_T]":
+        future: Future[_T] = Future()
+        self._settle(future)
+        return future
+
+
+class Elsewhere(Executor):
+    """Hands each call to another executor, as an executor of other processes would: no thread pool of this one."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> "Future[_T]":
+        return self._inner.submit(fn, *args, **kwargs)
+
+
+def raise_(error: BaseException) -> Callable[..., object]:
+    def settle(_: object) -> object:
+        raise error
+
+    return settle
+
+
+async def shut_down_with_the_job_queued(pool: Executor, work: Work) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    work.gate.set()
+
+
+async def shut_down_with_the_job_running(pool: Executor, work: Work) -> None:
+    await asyncio.to_thread(work.started.wait, 10)
+    pool.shutdown(wait=False)
+    work.gate.set()
+
+
+def queued_behind(work: Work) -> ThreadPoolExecutor:
+    work.gate.clear()
+    pool = ThreadPoolExecutor(1)
+    pool.submit(work.gate.wait, 10)  # the job waits in the queue behind this
+    return pool
+
+
+def running(work: Work) -> ThreadPoolExecutor:
+    work.gate.clear()
+    return ThreadPoolExecutor(1)
+
+
+def shut_down(work: Work) -> ThreadPoolExecutor:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    return pool
+
+
+# An outcome: the exception and the pattern its message matches, or None for the call's own result.
+Outcome = tuple[type[BaseException], str | None] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    executor: Callable[[Work], ThreadPoolExecutor]
+    calls: Outcome  # what the calls raise
+    block: Outcome  # what the block raises
+    meanwhile: Callable[[Executor, Work], Awaitable[None]] | None = None  # once the job is submitted
+    bound: float = 10  # seconds; a wait beyond is a hang
+    only: tuple[str, ...] | None = None  # the helpers it applies to, if not all
+
+
+FAULTS = {
+    "broken": Fault(
+        lambda work: ThreadPoolExecutor(1, initializer=fail_to_start),
+        (BrokenThreadPool, "^A thread initializer failed"),
+        (BrokenThreadPool, "^A thread initializer failed"),
+    ),
+    "shut down before submit": Fault(shut_down, (RuntimeError, "after shutdown$"), (RuntimeError, "after shutdown$")),
+    "shut down with the job queued": Fault(
+        queued_behind, (asyncio.CancelledError, None), DROPPED, shut_down_with_the_job_queued
+    ),
+    "shut down with the job running": Fault(running, None, None, shut_down_with_the_job_running),
+    "submit raises": Fault(
+        lambda work: CannedPool(raise_(OSError("no room"))), (OSError, "^no room$"), (OSError, "^no room$")
+    ),
+    "job ends in BaseException": Fault(
+        lambda work: CannedPool(lambda job: job.set_exception(Abort("abort"))), (Abort, "^abort$"), (Abort, "^abort$")
+    ),
+    # A thread pool's future holds what the call raised, which the hop turns into RuntimeError first;
+    # an executor of other processes gives back what the call raised over there.
+    "job ends in StopIteration": Fault(
+        lambda work: CannedPool(lambda job: job.set_exception(StopIteration())),
+        STOP_ITERATION,
+        STOP_ITERATION,
+        only=("block", "call_in_executor elsewhere"),
+    ),
+    "job cancelled": Fault(lambda work: CannedPool(lambda job: job.cancel()), (asyncio.CancelledError, None), DROPPED),
+    "job ends without running": Fault(
+        lambda work: CannedPool(lambda job: job.set_result("done")), None, DROPPED
+    ),
+    "job never runs": Fault(
+        lambda work: CannedPool(lambda job: None), (TimeoutError, None), (TimeoutError, None), bound=0.2
+    ),
+}
+
+
+async def in_block(executor: Executor, work: Work) -> str:
+    async with threadpool(executor):
+        return work()
+
+
+async def called_in_executor(executor: Executor, work: Work) -> str:
+    return await call_in_executor(work, executor=executor)
+
+
+async def decorated(executor: Executor, work: Work) -> str:
+    return await threadpool(executor)(work)()
+
+
+async def called_in_executor_elsewhere(executor: Executor, work: Work) -> str:
+    return await call_in_executor(work, executor=Elsewhere(executor))
+
+
+HELPERS = {
+    "block": in_block,
+    "call_in_executor": called_in_executor,
+    "decorated": decorated,
+    "call_in_executor elsewhere": called_in_executor_elsewhere,
+}
+
+
+@pytest.mark.timeout(60)  # without the fixes, asyncio.timeout() cannot end every wait
+@pytest.mark.parametrize(
+    ("fault", "helper"),
+    [(fault, helper) for fault, case in FAULTS.items() for helper in HELPERS if case.only is None or helper in case.only],
+)
+async def test_an_executor_failing_ends_every_helper_in_an_exception_never_a_hang(fault: str, helper: str) -> None:
+    case = FAULTS[fault]
+    work = Work()
+    executor = case.executor(work)
+    expected = case.block if helper == "block" else case.calls
+    attempt = asyncio.create_task(HELPERS[helper](executor, work))
+
+    async def outcome() -> str:
+        for _ in range(3):  # the block submits its job one loop iteration after it starts
+            await asyncio.sleep(0)
+        if case.meanwhile is not None:
+            await case.meanwhile(executor, work)
+        async with asyncio.timeout(case.bound):
+            return await attempt
+
+    try:
+        if expected is None:
+            assert await outcome() == "done"
+        else:
+            with pytest.raises(expected[0], match=expected[1]):
+                await outcome()
+    finally:
+        work.gate.set()
+        executor.shutdown(wait=True)
 
 
 # --- call_in_executor ---
@@ -506,6 +854,26 @@ async def test_block_refuses_a_dask_executor(dask_executor: Executor) -> None:
 async def test_call_in_executor_refuses_what_is_not_callable() -> None:
     with pytest.raises(TypeError, match="^call_in_executor\\(\\) needs a callable, got str$"):
         call_in_executor("len")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
+
+
+async def test_call_in_executor_refuses_asynchronous_functions() -> None:
+    # Run in a worker, it would only make a coroutine there, which nothing awaits.
+    async def fetch() -> None:
+        pass
+
+    async def stream() -> AsyncIterator[None]:
+        yield
+
+    funcs: list[tuple[Callable[[], object], str]] = [
+        (fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch")
+    ]
+    for func, name in funcs:
+        with pytest.raises(
+            TypeError,
+            match=f"^call_in_executor\\(\\) runs synchronous functions in a worker thread, but .*{name}.* "
+            "is asynchronous: await it directly$",
+        ):
+            call_in_executor(func)  # type: ignore[unused-awaitable]  # it raises
 
 
 def test_call_in_executor_needs_a_running_loop() -> None:
