@@ -14,6 +14,7 @@ from operator import length_hint
 from types import TracebackType
 from typing import IO, Any, AnyStr, Generic, cast
 
+from asyncio_extras import _in_pieces
 from asyncio_extras._workers import call_in_worker, submit
 
 # How much is read ahead at once: bytes in binary files, characters in text files.
@@ -391,7 +392,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
     def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
         file = self._opened()
         self._give_back_read_ahead(file)
-        return getattr(file, method)(*args)
+        return _in_pieces.apply(file, method, args)
 
     def _refill(self, read_ahead: Callable[[IO[Any], bool], list[Any]]) -> bool:
         """Read the next pieces; return False at the end of the file."""
