@@ -30,30 +30,36 @@ _SPLITS_CLEANLY = frozenset(
         "iso8859-1", "ascii", "cp1252",
     }
 )  # fmt: skip
+# Of these, those where only bytes from 0x80 up can be undecodable, so that
+# the error handlers below never fail to decode (surrogateescape takes those
+# bytes; a UTF-16 stream may fail whatever the handler, missing its BOM).
+_ASCII_BASED = frozenset({"utf-8", "utf-8-sig", "iso8859-1", "ascii", "cp1252"})
 # The standard error handlers, by whether they can raise; one of the user's
 # could see pieces where it expects the whole, so it gets the one call.
 _NEVER_FAIL_DECODING = frozenset({"ignore", "replace", "backslashreplace", "surrogateescape"})
-_MAY_FAIL_DECODING = frozenset({"strict", "surrogatepass"})
+_STANDARD_DECODING = _NEVER_FAIL_DECODING | {"strict", "surrogatepass"}
 _NEVER_FAIL_ENCODING = frozenset({"ignore", "replace", "backslashreplace", "xmlcharrefreplace", "namereplace"})
 _MAY_FAIL_ENCODING = frozenset({"strict", "surrogateescape", "surrogatepass"})
 
 
 def apply(file: IO[Any], method: str, args: tuple[Any, ...]) -> Any:
     """Return ``file.<method>(*args)``, made in pieces where it is a big text ``read`` or ``write``."""
-    if type(file) is io.TextIOWrapper:
-        if method == "read" and (not args or args[0] is None or args[0] < 0):
+    if type(file) is io.TextIOWrapper and len(args) <= 1:  # (a subclass may read and write otherwise)
+        arg = args[0] if args else None
+        if method == "read" and (arg is None or type(arg) is int and arg < 0):
             return _read_all(file)
-        if method == "write" and isinstance(args[0], str) and len(args[0]) > _PIECE:
-            return _write(file, args[0])
+        if method == "write" and type(arg) is str and len(arg) > _PIECE:
+            return _write(file, arg)
     return getattr(file, method)(*args)
 
 
 def _read_all(file: io.TextIOWrapper) -> str:
     """Return ``file.read()``, read ``_PIECE`` characters at a time when more than that is left."""
-    if _bytes_left(file) > _PIECE:
-        if file.errors in _NEVER_FAIL_DECODING:
+    encoding, errors = codecs.lookup(file.encoding).name, file.errors
+    if encoding in _SPLITS_CLEANLY and _bytes_left(file) > _PIECE:
+        if encoding in _ASCII_BASED and errors in _NEVER_FAIL_DECODING:
             return _read_pieces(file)
-        start = _clean_position(file) if file.errors in _MAY_FAIL_DECODING else None
+        start = _clean_position(file) if errors in _STANDARD_DECODING else None
         if start is not None:
             try:
                 return _read_pieces(file)
