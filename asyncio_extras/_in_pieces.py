@@ -16,7 +16,7 @@ import codecs
 import io
 import os
 import stat
-from typing import Any, IO
+from typing import IO, Any, cast
 
 # Characters per call: a millisecond or less of decoding or encoding.
 _PIECE = 1 << 20
@@ -72,7 +72,7 @@ def _read_all(file: io.TextIOWrapper) -> str:
 
 
 def _read_pieces(file: io.TextIOWrapper) -> str:
-    pieces = []
+    pieces: list[str] = []
     while len(piece := file.read(_PIECE)) == _PIECE:
         pieces.append(piece)
     # The piece that fell short reached the end. A last read() there reads
@@ -88,7 +88,11 @@ def _bytes_left(file: io.TextIOWrapper) -> int:
     if file.closed or not file.readable():
         return 0  # for read() to raise as it does
     status = os.fstat(file.fileno())
-    return status.st_size - file.buffer.tell() if stat.S_ISREG(status.st_mode) else 0
+    return status.st_size - _buffer_position(file) if stat.S_ISREG(status.st_mode) else 0
+
+
+def _buffer_position(file: io.TextIOWrapper) -> int:
+    return cast("io.BufferedIOBase", file.buffer).tell()
 
 
 def _clean_position(file: io.TextIOWrapper) -> int | None:
@@ -104,7 +108,7 @@ def _clean_position(file: io.TextIOWrapper) -> int | None:
         position = file.tell()
     except OSError:
         return None
-    return position if position == file.buffer.tell() else None
+    return position if position == _buffer_position(file) else None
 
 
 def _write(file: io.TextIOWrapper, text: str) -> int:

@@ -1,19 +1,24 @@
 """Behaviour of asyncio_extras._in_pieces: big text reads and writes in pieces give what one call gives."""
 
+import importlib
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from unittest import mock
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from asyncio_extras import _in_pieces, open_async
+from asyncio_extras import open_async
+
+# A private module, which has no stub: typed here by what the tests use of it.
+_in_pieces = importlib.import_module("asyncio_extras._in_pieces")
+apply: Callable[[IO[Any], str, tuple[Any, ...]], Any] = _in_pieces.apply
 
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1"]
 NEWLINES = [None, "", "\n", "\r", "\r\n"]
@@ -30,7 +35,7 @@ junk = st.sampled_from([b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\x00", b"\xd8"
 
 
 @contextmanager
-def disk_folder() -> Iterator[Path]:
+def disk_folder() -> Generator[Path]:
     # /var/tmp is on a disk filesystem here, where tmp_path may not be.
     with tempfile.TemporaryDirectory(dir="/var/tmp") as folder:
         yield Path(folder)
@@ -61,6 +66,10 @@ def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
 
 # --- reading the rest of a text file ---
 
+Call = Callable[[io.TextIOWrapper], object]
+# Each differential test makes the call on the plain file, then through _in_pieces.
+PLAIN_THEN_IN_PIECES_READ: tuple[Call, Call] = (lambda f: f.read(), lambda f: apply(f, "read", ()))
+
 
 @st.composite
 def encoded_files(draw: st.DrawFn) -> bytes:
@@ -73,7 +82,7 @@ def encoded_files(draw: st.DrawFn) -> bytes:
 
 
 # What was done with the file before read(): nothing, reads of each kind, iteration, seeks.
-BEFORE_READ = {
+BEFORE_READ: dict[str, Call] = {
     "nothing": lambda f: None,
     "read(3)": lambda f: f.read(3),
     "readline()": lambda f: f.readline(),
@@ -101,8 +110,8 @@ def test_read_in_pieces_gives_what_one_read_gives(
     with disk_folder() as folder:
         path = folder / "file.txt"
         path.write_bytes(content)
-        outcomes = []
-        for read in (lambda f: f.read(), lambda f: _in_pieces.apply(f, "read", ())):
+        outcomes: list[tuple[object, ...]] = []
+        for read in PLAIN_THEN_IN_PIECES_READ:
             with open(path, encoding=encoding, errors=errors, newline=newline) as f, mock.patch.object(
                 _in_pieces, "_PIECE", piece
             ):
@@ -116,14 +125,15 @@ def test_read_in_pieces_gives_what_one_read_gives(
 def test_read_in_pieces_after_a_write_gives_what_one_read_gives(mode: str) -> None:
     with disk_folder() as folder, mock.patch.object(_in_pieces, "_PIECE", 4):
         path = folder / "file.txt"
-        results = []
-        for read in (lambda f: f.read(), lambda f: _in_pieces.apply(f, "read", ())):
+        results: list[tuple[object, ...]] = []
+        for read in PLAIN_THEN_IN_PIECES_READ:
             path.write_text("first line\nsecond line\nthird\n")
-            with open(path, mode) as f:
+            with open(path, mode) as opened:
+                f = cast(io.TextIOWrapper, opened)
                 f.readline() if "r" in mode else f.seek(0)
                 f.write("written\n")
-                results.append((outcome(lambda: read(f)), f.tell()))
-            results[-1] += (path.read_text(),)
+                result, position = outcome(lambda: read(f)), f.tell()
+            results.append((result, position, path.read_text()))
         assert results[1] == results[0]
 
 
@@ -135,10 +145,10 @@ def test_a_read_of_more_than_a_piece_is_made_in_pieces(monkeypatch: pytest.Monke
         path.write_text("many characters\nin lines\r\nof a file é\n")
         for errors in ("strict", "replace"):
             with open(path, errors=errors) as f:
-                assert _in_pieces.apply(f, "read", ()) == path.read_text()
+                assert apply(f, "read", ()) == path.read_text()
         with open(path) as f:  # a piece or less is left: one read
             f.seek(36)
-            assert _in_pieces.apply(f, "read", ()) == "é\n"
+            assert apply(f, "read", ()) == "é\n"
     assert len(calls) == 2
 
 
@@ -149,7 +159,7 @@ def test_a_decode_error_is_raised_as_one_read_raises_it_after_pieces(monkeypatch
         path = folder / "file.txt"
         path.write_bytes(b"good line\n" * 10 + b"\xff oops\n")
         with open(path, encoding="utf-8") as f, pytest.raises(UnicodeDecodeError) as raised:
-            _in_pieces.apply(f, "read", ())
+            apply(f, "read", ())
         assert raised.value.start == 100
         assert raised.value.object == path.read_bytes()
     assert len(calls) == 1  # pieces were tried, then one read raised
@@ -183,10 +193,12 @@ def test_write_in_pieces_writes_what_one_write_writes(
     # Compared: the result or exception, the position after, and the bytes the file holds once closed.
     with disk_folder() as folder:
         path = folder / "file.txt"
-        outcomes = []
-        for write in (lambda f: f.write(text), lambda f: _in_pieces.apply(f, "write", (text,))):
+        outcomes: list[tuple[object, ...]] = []
+        writes: tuple[Call, Call] = (lambda f: f.write(text), lambda f: apply(f, "write", (text,)))
+        for write in writes:
             path.write_bytes(b"before\n")
-            with open(path, mode, encoding=encoding, errors="replace", newline=newline) as f:
+            with open(path, mode, encoding=encoding, errors="replace", newline=newline) as opened:
+                f = cast(io.TextIOWrapper, opened)
                 f.write(written_before)  # whether the byte-order mark is written already
                 f.flush()
                 f.reconfigure(errors=errors, line_buffering=line_buffering, write_through=write_through)
@@ -204,7 +216,7 @@ def test_a_write_of_more_than_a_piece_is_made_in_pieces(monkeypatch: pytest.Monk
         path = folder / "file.txt"
         for text, errors in (("plain ascii text\n", "strict"), ("non-ascii: é€✓\n", "strict"), ("€" * 9, "replace")):
             with open(path, "w", encoding="utf-16", errors=errors) as f:
-                assert _in_pieces.apply(f, "write", (text,)) == len(text)
+                assert apply(f, "write", (text,)) == len(text)
             assert path.read_text(encoding="utf-16") == text
     assert len(calls) == 3
 
@@ -217,7 +229,7 @@ def test_an_unencodable_character_raises_as_one_write_does_with_nothing_written(
     with disk_folder() as folder:
         path = folder / "file.txt"
         with open(path, "w", encoding="latin-1") as f, pytest.raises(UnicodeEncodeError) as raised:
-            _in_pieces.apply(f, "write", ("é" * 10 + "€",))
+            apply(f, "write", ("é" * 10 + "€",))
         assert (raised.value.start, raised.value.object) == (10, "é" * 10 + "€")
         assert path.read_bytes() == b""
     assert not calls
@@ -228,7 +240,7 @@ def test_a_codec_not_known_to_split_cleanly_gets_one_write(monkeypatch: pytest.M
     calls = counting(monkeypatch, "_write_pieces")
     monkeypatch.setattr(_in_pieces, "_PIECE", 4)
     with disk_folder() as folder, open(folder / "file.txt", "w", encoding=encoding) as f:
-        assert _in_pieces.apply(f, "write", ("text longer than a piece",)) == 24
+        assert apply(f, "write", ("text longer than a piece",)) == 24
     assert not calls
 
 
@@ -256,7 +268,7 @@ def test_binary_calls_and_reads_of_a_size_are_one_call(
         with open(path, mode) as f:
             plain = getattr(f, method)(*args)
             f.seek(0)
-            assert _in_pieces.apply(f, method, args) == plain
+            assert apply(f, method, args) == plain
     assert not calls
 
 
@@ -267,7 +279,7 @@ def test_a_read_of_a_pipe_is_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
     with open(reading) as f:
         with open(writing, "w") as w:
             w.write("more than a piece\n")
-        assert _in_pieces.apply(f, "read", ()) == "more than a piece\n"
+        assert apply(f, "read", ()) == "more than a piece\n"
     assert not calls
 
 
@@ -278,9 +290,9 @@ def test_a_read_of_a_closed_file_raises_as_the_file_does() -> None:
         f = open(path)
         f.close()
         with pytest.raises(ValueError, match="I/O operation on closed file"):
-            _in_pieces.apply(f, "read", ())
+            apply(f, "read", ())
         with open(path, "a") as f, pytest.raises(io.UnsupportedOperation, match="not readable"):
-            _in_pieces.apply(f, "read", ())
+            apply(f, "read", ())
 
 
 # --- through the wrapper ---
@@ -312,5 +324,5 @@ def test_a_strict_read_partway_through_a_decoded_chunk_is_one_call(monkeypatch: 
         path.write_bytes(b"line\n" * 10_000)
         with open(path) as f:
             f.readline()
-            assert _in_pieces.apply(f, "read", ()) == "line\n" * 9_999
+            assert apply(f, "read", ()) == "line\n" * 9_999
     assert not calls
