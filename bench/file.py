@@ -150,6 +150,7 @@ async def stalls(large: Path, written: Path) -> Result:
         ("readlines() of it, text", partial(own_read, large, "r", "readlines")),
         ("readlines() of it, binary", partial(own_read, large, "rb", "readlines")),
         (f"write() of {WRITTEN >> 20} MiB, text", partial(own_write_once, written, text, "w")),
+        ("the same, text with non-ASCII", partial(own_write_once, written, text.replace("x", "é"), "w")),
         (f"write() of {WRITTEN >> 20} MiB, binary", partial(own_write_once, written, data, "wb")),
         (f"write() of {WRITTEN >> 20} MiB, unbuffered", partial(own_write_once, written, data, "wb", 0)),
         ("writing 29 MB in 1 MiB writes, then closing", partial(own_write, written)),
