@@ -1,4 +1,4 @@
-"""Behaviour of asyncio_extras._in_pieces: a long str written in pieces writes what one write does."""
+"""Behaviour of asyncio_extras._in_pieces: long writes and whole readlines() in pieces do what one call does."""
 
 import importlib
 import io
@@ -111,7 +111,8 @@ def test_a_write_of_more_than_a_piece_is_made_in_pieces(monkeypatch: pytest.Monk
     monkeypatch.setattr(_in_pieces, "_PIECE", 4)
     with disk_folder() as folder:
         path = folder / "file.txt"
-        for text, errors in (("plain ascii text\n", "strict"), ("non-ascii: é€✓\n", "strict"), ("€" * 9, "replace")):
+        texts = [("plain ascii text\n", "strict"), ("non-ascii: é€✓\n", "strict"), ("€" * 9, "replace")]
+        for text, errors in texts:
             with open(path, "w", encoding="utf-16", errors=errors) as f:
                 assert apply(f, "write", (text,)) == len(text)
             assert path.read_text(encoding="utf-16") == text
@@ -141,6 +142,85 @@ def test_a_codec_not_known_to_split_cleanly_gets_one_write(monkeypatch: pytest.M
     assert not calls
 
 
+# --- readlines() of a whole file ---
+
+# Bytes no encoding here decodes in every position: stray continuation and lead bytes, half a UTF-16 unit.
+junk = st.sampled_from([b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\x00", b"\xd8", b"\r", b"\n", b"\r\n"])
+# What was done with the file before readlines(): nothing, reads of each kind, iteration, a seek.
+BEFORE_READLINES: dict[str, Callable[[IO[Any]], object]] = {
+    "nothing": lambda f: None,
+    "read(3)": lambda f: f.read(3),
+    "readline()": lambda f: f.readline(),
+    "readlines(1)": lambda f: f.readlines(1),
+    "next()": lambda f: next(f, None),
+    "seek(2)": lambda f: f.seek(2),
+}
+
+
+def open_for(path: Path, mode: str, encoding: str, errors: str, newline: str | None) -> IO[Any]:
+    """Open in ``mode``, with the text settings given where it is a text mode."""
+    if "b" in mode:
+        return open(path, mode)
+    return open(path, mode, encoding=encoding, errors=errors, newline=newline)
+
+
+@given(
+    parts=st.lists(st.one_of(st.text(characters, max_size=12), junk), max_size=12),
+    mode=st.sampled_from(["r", "r+", "rb", "r+b"]),
+    encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]),
+    errors=st.sampled_from(["strict", "replace", "surrogateescape"]),
+    newline=st.sampled_from(NEWLINES),
+    hint=st.sampled_from([(), (-1,), (0,)]),
+    before=st.sampled_from(sorted(BEFORE_READLINES)),
+    piece=st.integers(1, 6),
+)
+def test_readlines_in_pieces_gives_what_one_readlines_gives(
+    parts: list[str | bytes],
+    mode: str,
+    encoding: str,
+    errors: str,
+    newline: str | None,
+    hint: tuple[int, ...],
+    before: str,
+    piece: int,
+) -> None:
+    # Compared: the lines or the exception, the position after, what read() then gives, newlines seen.
+    unencodable = "surrogatepass" if "utf" in encoding else "replace"
+    content = b"".join(part if isinstance(part, bytes) else part.encode(encoding, unencodable) for part in parts)
+    with disk_folder() as folder:
+        path = folder / "file"
+        path.write_bytes(content)
+        outcomes: list[tuple[object, ...]] = []
+        readers: tuple[Callable[[IO[Any]], object], ...] = (
+            lambda f: f.readlines(*hint),
+            lambda f: apply(f, "readlines", hint),
+        )
+        for readlines in readers:
+            with open_for(path, mode, encoding, errors, newline) as f, mock.patch.object(_in_pieces, "_PIECE", piece):
+                prepared = outcome(lambda: BEFORE_READLINES[before](f))
+                lines = outcome(lambda: readlines(f))
+                outcomes.append((prepared, lines, outcome(f.tell), outcome(f.read), getattr(f, "newlines", None)))
+        assert outcomes[1] == outcomes[0]
+
+
+def test_readlines_of_a_whole_file_is_made_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting(monkeypatch, "_readlines")
+    monkeypatch.setattr(_in_pieces, "_PIECE", 4)
+    with disk_folder() as folder:
+        path = folder / "file.txt"
+        path.write_text("first\nsecond line\nthird\n")
+        lines_by_mode: list[tuple[str, list[Any]]] = [
+            ("r", ["first\n", "second line\n", "third\n"]),
+            ("rb", [b"first\n", b"second line\n", b"third\n"]),
+        ]
+        for mode, lines in lines_by_mode:
+            with open(path, mode) as f:
+                assert apply(f, "readlines", ()) == lines
+            with open(path, mode) as f:  # a hint: one call
+                assert apply(f, "readlines", (7,)) == lines[:2]
+    assert len(calls) == 2
+
+
 # --- what stays one call ---
 
 
@@ -148,7 +228,6 @@ def test_a_codec_not_known_to_split_cleanly_gets_one_write(monkeypatch: pytest.M
     ("mode", "method", "args"),
     [
         ("r", "read", ()),
-        ("r", "readlines", ()),
         ("rb", "read", ()),
         ("wb", "write", (b"bytes longer than a piece",)),
         ("wb", "write", (memoryview(b"bytes longer than a piece"),)),
