@@ -1,11 +1,12 @@
 """Long str writes and whole-file readlines() made as the file's own calls on pieces, none holding the GIL long.
 
 ``write()`` of a long str to a text file encodes it in one C call that holds
-the GIL throughout: the event loop, which needs it to run, waited up to
-100 ms here for 20 MiB of non-ASCII text. Made as calls of ``_PIECE`` characters, each holds it for well under
-a millisecond, and between them the worker lets a thread waiting for the GIL
-take it. What comes back, what is raised and what the file holds are what the
-one call gives; where that cannot be kept, the one call is made.
+the GIL throughout: the event loop, which needs it to run, waited up to 164 ms
+here for 20 MiB of non-ASCII text. Made as calls of ``_PIECE`` characters,
+each holds it for about a millisecond at most, and between them the worker
+lets a thread waiting for the GIL take it. What comes back, what is raised
+and what the file holds are what the one call gives; where that cannot be
+kept, the one call is made.
 
 ``readlines()`` of a whole file reads all its lines in one call of C code
 that never asks whether another thread waits for the GIL, and lets one take
@@ -14,7 +15,7 @@ it only by chance, when a read of the file releases it. Made as calls of
 the loop run between them.
 
 Not split: binary writes, which copy with the GIL released already, and
-reads. A whole text file read in pieces still ends in one copy that joins
+reads of the content. A whole text file read in pieces still ends in one copy that joins
 them into the one str, which on a machine where fresh memory is slow to fault
 in (about 2 us a page, measured) costs as much as decoding: 20 ms for 29 MB.
 """
