@@ -11,6 +11,7 @@ from concurrent.futures import Executor
 from types import TracebackType
 from typing import IO, Any, AnyStr, Generic, cast
 
+from asyncio_extras import _in_pieces
 from asyncio_extras._readahead import Chunks, Kind, Lines, ReadAhead, serve
 from asyncio_extras._workers import call_in_worker, submit
 
@@ -276,4 +277,4 @@ class AsyncFileWrapper(Generic[AnyStr]):
     def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
         file = self._opened()
         cast(ReadAhead, self._ahead).give_back()
-        return getattr(file, method)(*args)
+        return _in_pieces.apply(file, method, args)

@@ -2,6 +2,7 @@
 
     python -m bench                  # every comparison
     python -m bench contextmanager   # those of the modules named
+    python -m bench stalls           # the event-loop stalls of file calls alone
     python -m bench --all-cores      # without pinning the process to one core
     python -m bench --json FILE      # also save the figures (docs/benchmarks.json feeds the docs)
 
@@ -32,6 +33,7 @@ MODULES: dict[str, Callable[[], Awaitable[list[Result]]]] = {
     "contextmanager": contextmanager.run,
     "threads": threads.run,
     "file": file.run,
+    "stalls": file.run_stalls,
 }
 
 
