@@ -12,7 +12,7 @@ from concurrent.futures import Executor
 from itertools import islice
 from operator import length_hint
 from types import TracebackType
-from typing import IO, Any, AnyStr, Generic, cast
+from typing import IO, Any, AnyStr, Generic, TextIO, cast
 
 from asyncio_extras._workers import call_in_worker, submit
 
@@ -379,11 +379,11 @@ class AsyncFileWrapper(Generic[AnyStr]):
             raise ValueError("the file is not open yet: await the wrapper, or enter it with async with, first")
         return self._file
 
-    def _text(self) -> io.TextIOBase:
+    def _text(self) -> TextIO:
         file = self._opened()
-        if not isinstance(file, io.TextIOBase):
+        if not _is_text(file):
             raise AttributeError(f"a file opened in binary mode ({file.mode!r}) has no text encoding")
-        return file
+        return cast(TextIO, file)
 
     def _in_worker(self, method: str, *args: Any) -> Any:
         return call_in_worker(self._executor, self._apply, (method, args), {})
@@ -426,7 +426,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
         Such cookies carry that state above their low 64 bits.
         """
         position = file.tell()
-        if isinstance(file, io.TextIOBase) and position >> 64:
+        if _is_text(file) and position >> 64:
             return None
         return position
 
@@ -438,7 +438,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
         served = len(pieces) - length_hint(self._unserved)
         consumed = self._skipped + sum(map(len, pieces[:served]))
         pieces.clear()  # which also ends any iteration over them
-        if isinstance(file, io.TextIOBase):
+        if _is_text(file):
             # Text positions are opaque cookies: read the served characters again from _start.
             file.seek(self._start)
             while consumed > 0:
@@ -456,7 +456,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
             return [line] if line else []
         lines: list[AnyStr] = file.readlines(_READ_AHEAD)
         # In text files, readlines() disables tell() (unless it reached the end).
-        self._tell_disabled = isinstance(file, io.TextIOBase) and bool(lines)
+        self._tell_disabled = _is_text(file) and bool(lines)
         return lines
 
     def _read_chunks(self, file: IO[Any], size: int, ahead: bool) -> list[AnyStr]:
@@ -468,6 +468,15 @@ class AsyncFileWrapper(Generic[AnyStr]):
                 break
             chunks.append(chunk)
         return chunks
+
+
+def _is_text(file: IO[Any]) -> bool:
+    """Whether ``file`` is a text file: an io.TextIOBase, or a file that passes its calls on to one.
+
+    tempfile.NamedTemporaryFile() and SpooledTemporaryFile() in text modes
+    are of the second kind, which wrap_file() can be given.
+    """
+    return hasattr(file, "encoding")
 
 
 def _read_cached(file: IO[Any], into: bytearray, position: int) -> tuple[int, bool] | None:
