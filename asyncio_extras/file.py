@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ("AsyncFileWrapper", "open_async")
+__all__ = ("AsyncFileWrapper", "open_async", "wrap_file")
 
 import asyncio
 import io
@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import Executor
 from itertools import islice
 from operator import length_hint
-from types import TracebackType
-from typing import IO, Any, AnyStr, Generic, TextIO, cast
+from types import MethodType, TracebackType
+from typing import IO, Any, AnyStr, Generic, Self, TextIO, TypeVarTuple, cast
 
 from asyncio_extras._workers import call_in_worker, submit
 
@@ -23,6 +23,10 @@ _READ_AHEAD = 1 << 20
 _PIECES_PER_TURN = 8192
 # Reads that fail rather than wait for the disk (Linux); None where there are none.
 _NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
+# The stubs' second type parameter, the wrapped file's type, has a default
+# (PEP 696), which typing has from 3.13 only: a TypeVarTuple lets both
+# AsyncFileWrapper[str] and AsyncFileWrapper[bytes, BufferedReader] subscript.
+_FileType = TypeVarTuple("_FileType")
 
 
 def open_async(
@@ -36,7 +40,7 @@ def open_async(
     opener: Callable[[str, int], int] | None = None,
     *,
     executor: Executor | None = None,
-) -> AsyncFileWrapper[Any]:
+) -> AsyncFileWrapper[Any, *tuple[Any, ...]]:
     """Return an ``AsyncFileWrapper`` that opens ``file`` on first use.
 
     The parameters are those of ``open()``, plus ``executor``, where every
@@ -56,13 +60,56 @@ def open_async(
     )
 
 
-class AsyncFileWrapper(Generic[AnyStr]):
+def wrap_file(file: IO[Any], *, executor: Executor | None = None) -> AsyncFileWrapper[Any, *tuple[Any, ...]]:
+    """Return an ``AsyncFileWrapper`` of ``file``, a file object open already.
+
+    ``file`` is what ``open()``, ``os.fdopen()`` and ``tempfile`` give, or an
+    in-memory file (``io.BytesIO``, ``io.StringIO``). Its blocking methods
+    then run in ``executor`` (the loop's default executor when None), and
+    closing the wrapper closes it.
+
+    Example:
+
+        async with wrap_file(tempfile.TemporaryFile()) as f:
+            await f.write(b"data")
+
+    :raises TypeError: if ``file`` is not a file object (a path, say)
+    """
+    if not (hasattr(file, "read") or hasattr(file, "write")):
+        raise TypeError(
+            f"wrap_file() needs an open file object, got {type(file).__name__}: open a path with open_async()"
+        )
+    return AsyncFileWrapper._wrapping(file, executor)  # pyright: ignore[reportPrivateUsage]  # the class's own constructor
+
+
+class _IfTheFileHasIt:
+    """A method of the wrapper that exists where the wrapped file has one of its name, as hasattr() then tells.
+
+    Until the file is open, the method exists, and fails as every method does.
+    """
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self._method = method
+
+    def __get__(self, wrapper: AsyncFileWrapper[Any, *tuple[Any, ...]] | None, owner: type[Any] | None = None) -> Callable[..., Any]:
+        if wrapper is None:
+            return self._method  # on the class: the function itself, which inspect.signature() reads
+        file = wrapper._file  # pyright: ignore[reportPrivateUsage]  # a part of the class, kept apart to be reused
+        if file is not None:
+            getattr(file, self._method.__name__)  # raises the file's own AttributeError if it has none
+        return MethodType(self._method, wrapper)
+
+
+class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
     """A file whose blocking methods run in a worker thread.
 
     Called in the event-loop thread, ``read``, ``readline``, ``readlines``,
     ``write``, ``writelines``, ``seek``, ``tell``, ``truncate``, ``flush`` and
     ``close`` return futures; in a thread without a running loop they run
-    directly. ``async for line in f`` and ``async_readchunks`` read ahead
+    directly. So do the blocking methods that only some files have (``read1``,
+    ``readinto``, ``readinto1``, ``readall``, ``peek``, ``detach``,
+    ``reconfigure``), which the wrapper has where its file has them.
+    ``wrapped`` is the file object itself. ``async for line in f`` and ``async_readchunks`` read ahead
     in large blocks and serve from memory, yet observe the file exactly as its
     own iteration and ``read(size)`` do, also mixed with the other methods.
     In binary files, what the page cache holds is read in the event-loop
@@ -181,12 +228,84 @@ class AsyncFileWrapper(Generic[AnyStr]):
             return asyncio.shield(cast("asyncio.Future[None]", closing))
         return closing
 
+    # --- what only some files have: attributes, then blocking methods (which run in the worker thread) ---
+
+    @property
+    def wrapped(self) -> IO[Any]:
+        """The file object itself, in the state its own calls would have left it.
+
+        What ``async for`` and ``async_readchunks`` read ahead is given back
+        first: a seek, and in a text file a read of what was served since the
+        position it seeks to. Take it in a worker thread (``async with
+        threadpool():``), or where no iteration has read ahead.
+        """
+        file = self._opened()
+        self._give_back_read_ahead(file)
+        return file
+
+    @property
+    def raw(self) -> Any:
+        return getattr(self._opened(), "raw")
+
+    @property
+    def buffer(self) -> Any:
+        return getattr(self._opened(), "buffer")
+
+    @property
+    def line_buffering(self) -> bool:
+        line_buffering: bool = getattr(self._opened(), "line_buffering")
+        return line_buffering
+
+    @property
+    def write_through(self) -> bool:
+        write_through: bool = getattr(self._opened(), "write_through")
+        return write_through
+
+    @property
+    def closefd(self) -> bool:
+        closefd: bool = getattr(self._opened(), "closefd")
+        return closefd
+
+    @_IfTheFileHasIt
+    def read1(self, size: int = -1, /) -> Any:
+        return self._in_worker("read1", size)
+
+    @_IfTheFileHasIt
+    def readinto(self, buffer: Any, /) -> Any:
+        return self._in_worker("readinto", buffer)
+
+    @_IfTheFileHasIt
+    def readinto1(self, buffer: Any, /) -> Any:
+        return self._in_worker("readinto1", buffer)
+
+    @_IfTheFileHasIt
+    def readall(self) -> Any:
+        return self._in_worker("readall")
+
+    @_IfTheFileHasIt
+    def peek(self, size: int = 0, /) -> Any:
+        return self._in_worker("peek", size)
+
+    @_IfTheFileHasIt
+    def detach(self) -> Any:
+        """Detach the file from what it wraps, flushing it first, and give that (a buffer or a raw file).
+
+        The wrapper can do nothing more, as the file itself cannot: even
+        closing it raises ``ValueError``.
+        """
+        return self._in_worker("detach")
+
+    @_IfTheFileHasIt
+    def reconfigure(self, **changes: Any) -> Any:
+        # Only what is given is passed on: newline=None means universal newlines, not "unchanged".
+        return self._in_worker("reconfigure", **changes)
+
     # --- opening, async with, async for ---
 
-    def __await__(self) -> Generator[Any, Any, AsyncFileWrapper[AnyStr]]:
+    def __await__(self) -> Generator[Any, Any, Self]:
         return self.__aenter__().__await__()
 
-    async def __aenter__(self) -> AsyncFileWrapper[AnyStr]:
+    async def __aenter__(self) -> Self:
         await self._ensure_open()
         return self
 
@@ -360,6 +479,19 @@ class AsyncFileWrapper(Generic[AnyStr]):
         self._pieces, self._unserved, self._read_by, self._start = pieces, iter(pieces), read_ahead, position
         return bool(pieces)
 
+    @staticmethod
+    def _wrapping(file: IO[Any], executor: Executor | None) -> AsyncFileWrapper[Any, *tuple[Any, ...]]:
+        """A wrapper of ``file``, open already (``wrap_file``)."""
+        # Of the arguments of open(), the mode alone is read once the file is open: a binary
+        # one picks the read-ahead that reads from the page cache, by the file's descriptor,
+        # which needs a file whose positions are the descriptor's, as open() gives. Any other
+        # file reads ahead by its own methods, as text files do.
+        wrapper: AsyncFileWrapper[Any, *tuple[Any, ...]] = AsyncFileWrapper(
+            file, "rb" if _positions_are_its_descriptors(file) else "r", executor=executor
+        )
+        wrapper._file = file
+        return wrapper
+
     # --- in the worker thread ---
 
     def _open(self) -> None:
@@ -385,13 +517,13 @@ class AsyncFileWrapper(Generic[AnyStr]):
             raise AttributeError(f"a file opened in binary mode ({file.mode!r}) has no text encoding")
         return cast(TextIO, file)
 
-    def _in_worker(self, method: str, *args: Any) -> Any:
-        return call_in_worker(self._executor, self._apply, (method, args), {})
+    def _in_worker(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return call_in_worker(self._executor, self._apply, (method, args, kwargs), {})
 
-    def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
+    def _apply(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         file = self._opened()
         self._give_back_read_ahead(file)
-        return getattr(file, method)(*args)
+        return getattr(file, method)(*args, **kwargs)
 
     def _refill(self, read_ahead: Callable[[IO[Any], bool], list[Any]]) -> bool:
         """Read the next pieces; return False at the end of the file."""
@@ -477,6 +609,13 @@ def _is_text(file: IO[Any]) -> bool:
     are of the second kind, which wrap_file() can be given.
     """
     return hasattr(file, "encoding")
+
+
+def _positions_are_its_descriptors(file: IO[Any]) -> bool:
+    """Whether ``file`` is a binary file of the kind open() gives, whose positions are those of its descriptor."""
+    if type(file) in (io.BufferedReader, io.BufferedWriter, io.BufferedRandom):
+        file = getattr(file, "raw")
+    return type(file) is io.FileIO
 
 
 def _read_cached(file: IO[Any], into: bytearray, position: int) -> tuple[int, bool] | None:

@@ -6,6 +6,7 @@ A wrapper is awaitable (awaiting opens it), hence the `_ =` where one is not use
 """
 
 import asyncio
+from io import BufferedRandom, BufferedReader, FileIO, TextIOWrapper
 from pathlib import Path
 from typing import Any, assert_type
 
@@ -15,15 +16,15 @@ path = Path("data.txt")
 
 
 async def by_mode(mode: str) -> None:
-    # Overload 1: text modes, also by default.
-    _ = assert_type(open_async(path), AsyncFileWrapper[str])
-    _ = assert_type(open_async("data.txt", "w", encoding="utf-8", newline=""), AsyncFileWrapper[str])
-    _ = assert_type(open_async(3, "a+"), AsyncFileWrapper[str])
-    # Overload 2: binary modes.
-    _ = assert_type(open_async(path, "rb"), AsyncFileWrapper[bytes])
-    _ = assert_type(open_async(path, "wb", buffering=0), AsyncFileWrapper[bytes])
-    _ = assert_type(open_async(path, mode="ab+"), AsyncFileWrapper[bytes])
-    # Overload 3: a mode known only at run time.
+    # Text modes, also by default.
+    _ = assert_type(open_async(path), AsyncFileWrapper[str, TextIOWrapper])
+    _ = assert_type(open_async("data.txt", "w", encoding="utf-8", newline=""), AsyncFileWrapper[str, TextIOWrapper])
+    _ = assert_type(open_async(3, "a+"), AsyncFileWrapper[str, TextIOWrapper])
+    # Binary modes (typetests/file_api.py has one per file type).
+    _ = assert_type(open_async(path, "rb"), AsyncFileWrapper[bytes, BufferedReader])
+    _ = assert_type(open_async(path, "wb", buffering=0), AsyncFileWrapper[bytes, FileIO])
+    _ = assert_type(open_async(path, mode="ab+"), AsyncFileWrapper[bytes, BufferedRandom])
+    # A mode known only at run time.
     _ = assert_type(open_async(path, mode), AsyncFileWrapper[Any])
 
     _ = open_async(path, buffering="1")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
@@ -31,9 +32,9 @@ async def by_mode(mode: str) -> None:
 
 
 async def text_file() -> None:
-    _ = assert_type(await open_async(path), AsyncFileWrapper[str])
+    _ = assert_type(await open_async(path), AsyncFileWrapper[str, TextIOWrapper])
     async with open_async(path, "r+") as f:
-        _ = assert_type(f, AsyncFileWrapper[str])
+        _ = assert_type(f, AsyncFileWrapper[str, TextIOWrapper])
         assert_type(await f.read(), str)
         assert_type(await f.read(10), str)
         assert_type(await f.readline(), str)
@@ -65,7 +66,7 @@ async def text_file() -> None:
 
 async def binary_file() -> None:
     async with open_async(path, "rb+") as f:
-        _ = assert_type(f, AsyncFileWrapper[bytes])
+        _ = assert_type(f, AsyncFileWrapper[bytes, BufferedRandom])
         assert_type(await f.read(), bytes)
         assert_type(await f.readline(), bytes)
         assert_type(await f.readlines(), list[bytes])
