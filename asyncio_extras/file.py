@@ -79,7 +79,7 @@ def wrap_file(file: IO[Any], *, executor: Executor | None = None) -> AsyncFileWr
         raise TypeError(
             f"wrap_file() needs an open file object, got {type(file).__name__}: open a path with open_async()"
         )
-    return AsyncFileWrapper._wrapping(file, executor)  # pyright: ignore[reportPrivateUsage]  # the class's own constructor
+    return AsyncFileWrapper._wrapping(file, executor)  # pyright: ignore[reportPrivateUsage]  # its own constructor
 
 
 class _IfTheFileHasIt:
@@ -91,7 +91,9 @@ class _IfTheFileHasIt:
     def __init__(self, method: Callable[..., Any]) -> None:
         self._method = method
 
-    def __get__(self, wrapper: AsyncFileWrapper[Any, *tuple[Any, ...]] | None, owner: type[Any] | None = None) -> Callable[..., Any]:
+    def __get__(
+        self, wrapper: AsyncFileWrapper[Any, *tuple[Any, ...]] | None, owner: type[Any] | None = None
+    ) -> Callable[..., Any]:
         if wrapper is None:
             return self._method  # on the class: the function itself, which inspect.signature() reads
         file = wrapper._file  # pyright: ignore[reportPrivateUsage]  # a part of the class, kept apart to be reused
@@ -108,10 +110,11 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
     ``close`` return futures; in a thread without a running loop they run
     directly. So do the blocking methods that only some files have (``read1``,
     ``readinto``, ``readinto1``, ``readall``, ``peek``, ``detach``,
-    ``reconfigure``), which the wrapper has where its file has them.
-    ``wrapped`` is the file object itself. ``async for line in f`` and ``async_readchunks`` read ahead
-    in large blocks and serve from memory, yet observe the file exactly as its
-    own iteration and ``read(size)`` do, also mixed with the other methods.
+    ``reconfigure``), which the wrapper has where its file has them; ``wrapped``
+    is the file object itself. ``async for line in f`` and ``async_readchunks``
+    read ahead in large blocks and serve from memory, yet observe the file
+    exactly as its own iteration and ``read(size)`` do, also mixed with the
+    other methods.
     In binary files, what the page cache holds is read in the event-loop
     thread, by reads that fail rather than wait for the disk (Linux), without
     a hop.
@@ -288,9 +291,9 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
 
     @_IfTheFileHasIt
     def detach(self) -> Any:
-        """Detach the file from what it wraps, flushing it first, and give that (a buffer or a raw file).
+        """Flush the file, detach it from its buffer (text) or raw file (binary), and give that.
 
-        The wrapper can do nothing more, as the file itself cannot: even
+        Then the wrapper, as the file itself, can do nothing more: even
         closing it raises ``ValueError``.
         """
         return self._in_worker("detach")

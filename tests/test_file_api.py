@@ -8,6 +8,7 @@ import os
 import tempfile
 import re
 import threading
+import typing
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -76,8 +77,8 @@ def test_on_the_class_the_methods_are_plain_functions_with_their_signatures() ->
 
 def test_the_class_subscripts_with_the_file_type_or_without() -> None:
     # Annotations are evaluated at run time by code without `from __future__ import annotations`.
-    assert AsyncFileWrapper[str].__args__ == (str,)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-    assert AsyncFileWrapper[bytes, io.BufferedReader].__args__ == (bytes, io.BufferedReader)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    assert typing.get_args(AsyncFileWrapper[str]) == (str,)
+    assert typing.get_args(AsyncFileWrapper[bytes, io.BufferedReader]) == (bytes, io.BufferedReader)
 
 
 # --- attributes ---
@@ -309,10 +310,11 @@ async def test_a_gzip_file_reads_through_its_own_methods_not_its_descriptor(tmp_
         compressing.write(CONTENT * 100)
     with gzip.open(path, "rb") as plain:
         lines = plain.readlines()
-    async with wrap_file(gzip.open(path, "rb")) as wrapper:  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType, reportUnknownVariableType]
-        assert [line async for line in wrapper] == lines  # pyright: ignore[reportUnknownVariableType]
-        await wrapper.seek(0)  # pyright: ignore[reportUnknownMemberType]
-        assert b"".join([chunk async for chunk in wrapper.async_readchunks(100)]) == b"".join(lines)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType, reportUnknownVariableType]
+    # typeshed's GzipFile is an io.BufferedIOBase, which is no IO[bytes]
+    async with wrap_file(cast("IO[bytes]", gzip.open(path, "rb"))) as wrapper:
+        assert [line async for line in wrapper] == lines
+        await wrapper.seek(0)
+        assert b"".join([chunk async for chunk in wrapper.async_readchunks(100)]) == b"".join(lines)
 
 
 async def test_a_pipe_is_read_one_line_a_hop_and_loses_nothing() -> None:
