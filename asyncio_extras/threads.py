@@ -25,11 +25,12 @@ _LOOP_CHECK_INTERVAL = 0.05
 def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor: Executor | None = None) -> Any:
     """Run a function, or the body of an ``async with`` block, in a worker thread.
 
-    ``@threadpool`` or ``@threadpool(executor)`` makes a synchronous function
-    return an awaitable of its result when called in the event-loop thread,
-    running it in ``executor`` (the loop's default when None). Called in a
-    thread without a running loop, it runs directly and returns its result;
-    typed code makes that call as ``func.__wrapped__(...)``.
+    ``@threadpool``, ``@threadpool(executor)`` or ``threadpool(func,
+    executor=executor)`` makes a synchronous function return an awaitable of
+    its result when called in the event-loop thread, running it in
+    ``executor`` (the loop's default when None). Called in a thread without a
+    running loop, it runs directly and returns its result; typed code, which
+    sees it return a future, makes that call to the undecorated function.
 
     ``async with threadpool(executor):`` runs the body of the block in a
     thread of ``executor`` and returns to the event-loop thread after it. The
@@ -39,10 +40,11 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     RuntimeError at that point.
 
     :param arg: the function to decorate, or the executor
-    :param executor: the executor, given by keyword
+    :param executor: the executor, given by keyword (beside a function, or
+        instead of the positional executor)
     :raises TypeError: if ``arg`` is neither a function nor an executor, if
-        the function is a coroutine function, or if both ``arg`` and
-        ``executor`` are given
+        the function is a coroutine function, or if an executor is given
+        both as ``arg`` and as ``executor``
     """
     if arg is None or isinstance(arg, Executor):
         if arg is not None and executor is not None:
@@ -60,7 +62,9 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
     arguments too. In a thread pool (the loop's default when ``executor`` is
     None) the call sees the caller's context variables, as with
     ``asyncio.to_thread``; other executors, process pools among them, get a
-    plain call, which they must be able to pickle.
+    plain call, which they must be able to pickle. ``executor=`` is always
+    taken here, never passed on: bind a keyword argument of ``func`` named
+    ``executor`` with ``functools.partial``.
 
     :raises TypeError: if ``func`` is not callable
     :raises RuntimeError: if no event loop runs in this thread, or the executor is shut down

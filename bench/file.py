@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiofiles
 import anyio
@@ -44,6 +46,22 @@ async def own_lines(path: Path, mode: str = "r") -> None:
     async with open_async(path, mode) as f:
         async for _ in f:
             pass
+
+
+def served_by(generator: bool, one_pass: Callable[[Path], Awaitable[None]], path: Path) -> Run:
+    """``one_pass`` passes over ``path``, open_async serving by an async generator or by a coroutine method."""
+    # The switch is private: the stubs (what this tree is checked against) do not declare the module.
+    readahead: Any = importlib.import_module("asyncio_extras._readahead")
+    run = passes(one_pass, path)
+
+    async def switched(n: int) -> None:
+        chosen, readahead._BY_GENERATOR = readahead._BY_GENERATOR, generator
+        try:
+            await run(n)
+        finally:
+            readahead._BY_GENERATOR = chosen
+
+    return switched
 
 
 async def aiofiles_lines(path: Path) -> None:
@@ -127,6 +145,17 @@ async def run() -> list[Result]:
                         rounds=9,
                     )
                     for mode in ("r", "rb")
+                ),
+                Comparison(
+                    "async for line, mode 'r': each way of serving (the cheaper one is chosen by Python version)",
+                    anchors=[Variant("plain file", passes(plain_lines, large))],
+                    contenders=[],
+                    others=[
+                        Variant("async generator", served_by(True, own_lines, large)),
+                        Variant("coroutine __anext__", served_by(False, own_lines, large)),
+                    ],
+                    per_round=1,
+                    rounds=5,
                 ),
                 Comparison(
                     f"async for line: a text file of {FEW_LINES:,} lines",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -35,47 +36,80 @@ def per_operation(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.2f} µs"
 
 
+def what_is_measured(title: str) -> tuple[str, str]:
+    """A result's title split into what it measures and how (``"thread hop: ..."``, ``"median of 41 rounds x 200"``).
+
+    What sets a comparison apart from another of the same name (``1,000,000 objects alive``) stays with
+    what it measures.
+    """
+    found = re.fullmatch(r"(.*?)  \((median of [^,]*)(?:, (.*))?\)", title)
+    if found is None:
+        return title, ""
+    head, how, setting = found.groups()
+    return (f"{head}, {setting}" if setting else head), how
+
+
+def breakable(name: str) -> str:
+    """A name in HTML, with places to break it after each dot and underscore and before a parenthesis."""
+    return re.sub(r"([._])", r"\1<wbr>", html.escape(name)).replace("(", "<wbr>(")
+
+
 def tables(figures: dict[str, Any]) -> str:
-    parts = [f"Measured with `{figures['setting']}`; medians.\n"]
+    """A table per comparison; narrow enough for a phone, so that nothing needs scrolling sideways."""
+    parts = [f"<p>Measured with <code>{html.escape(figures['setting'])}</code>; medians.</p>"]
     for result in figures["results"]:
-        parts.append(f"**{result['title']}**\n")
-        parts.append("| variant | per operation | ratio to the fastest anchor | bar |")
-        parts.append("| --- | ---: | ---: | --- |")
+        measured, how = what_is_measured(result["title"])
+        caption = html.escape(measured) + (f" <small>({html.escape(how)})</small>" if how else "")
+        parts.append(
+            f'<table class="benchmarks"><caption>{caption}</caption>'
+            "<thead><tr><th>variant</th><th>per operation</th><th>× the fastest anchor</th><th>bar</th></tr></thead>"
+            "<tbody>"
+        )
         for row in result["rows"]:
             ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}×"
-            parts.append(f"| {row['name']} | {per_operation(row['seconds'])} | {ratio} | {row['verdict']} |")
-        parts.append("")
+            parts.append(
+                f"<tr><td>{breakable(row['name'])}</td><td>{per_operation(row['seconds'])}</td>"
+                f"<td>{ratio}</td><td>{html.escape(row['verdict'])}</td></tr>"
+            )
+        parts.append("</tbody></table>")
     return "\n".join(parts)
 
 
 def chart(results: list[dict[str, Any]]) -> str:
-    """An SVG bar chart of every contender that has a ratio bar: its ratio to the anchor, and the bar."""
+    """An SVG bar chart of every contender that has a ratio bar: its ratio to the anchor, and the bar.
+
+    Each row names the contender and, under it, what was measured; the drawing scales to the
+    column's width.
+    """
     rows = [
-        (f"{result['title'].split('  (')[0]}: {row['name']}", row)
+        (row["name"], what_is_measured(result["title"])[0], row)
         for result in results
         for row in result["rows"]
         if row["role"] == "contender" and row["bar"] is not None
     ]
-    label_width, plot_width, row_height = 520, 360, 26
-    scale = plot_width / max(max(row["ratio"], row["bar"]) for _, row in rows) / 1.1
-    height = row_height * len(rows) + 30
+    labels = [(name, measured) for name, measured, _ in rows]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"two rows of the benchmark chart would carry the same label: {labels}")
+    width, plot_width, row_height = 420, 300, 52
+    scale = plot_width / max(max(row["ratio"], row["bar"]) for _, _, row in rows)
+    height = row_height * len(rows) + 24
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_width + plot_width + 60}" '
-        f'height="{height}" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="max-width: {width}px" font-family="sans-serif" font-size="12">',
         "<title>Time of each helper as a multiple of its anchor; the tick is the bar</title>",
-        f'<line x1="{label_width + scale}" y1="0" x2="{label_width + scale}" y2="{height - 24}" stroke="#888" '
-        'stroke-dasharray="3 3"/>',
-        f'<text x="{label_width + scale}" y="{height - 8}" text-anchor="middle">1× the anchor</text>',
+        f'<line x1="{scale:.1f}" y1="0" x2="{scale:.1f}" y2="{height - 20}" stroke="#888" stroke-dasharray="3 3"/>',
+        f'<text x="{scale:.1f}" y="{height - 6}" text-anchor="middle">1× the anchor</text>',
     ]
-    for index, (label, row) in enumerate(rows):
-        y = index * row_height + 4
+    for index, (name, measured, row) in enumerate(rows):
+        y = index * row_height
         colour = "#2e7d32" if row["met"] else "#c62828"
-        bar_x = label_width + row["bar"] * scale
+        bar_x = row["bar"] * scale
         parts += [
-            f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end">{html.escape(label)}</text>',
-            f'<rect x="{label_width}" y="{y}" width="{row["ratio"] * scale:.1f}" height="18" fill="{colour}"/>',
-            f'<line x1="{bar_x:.1f}" y1="{y - 2}" x2="{bar_x:.1f}" y2="{y + 20}" stroke="black" stroke-width="2"/>',
-            f'<text x="{label_width + max(row["ratio"], row["bar"]) * scale + 6:.1f}" y="{y + 14}">'
+            f'<text y="{y + 13}" font-weight="bold">{html.escape(name)}</text>',
+            f'<text y="{y + 27}" fill="#555">{html.escape(measured)}</text>',
+            f'<rect y="{y + 32}" width="{row["ratio"] * scale:.1f}" height="14" fill="{colour}"/>',
+            f'<line x1="{bar_x:.1f}" y1="{y + 30}" x2="{bar_x:.1f}" y2="{y + 48}" stroke="black" stroke-width="2"/>',
+            f'<text x="{max(row["ratio"], row["bar"]) * scale + 6:.1f}" y="{y + 44}">'
             f'{row["ratio"]:.2f}× (bar {row["bar"]:g}×)</text>',
         ]
     parts.append("</svg>")

@@ -7,14 +7,19 @@ environments of the other Python versions.
 """
 
 import ast
+import functools
 import html
+import http.server
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -165,7 +170,163 @@ def test_site_has_a_page_per_module_with_every_public_name_and_its_stub_signatur
 
 def test_site_has_the_benchmark_chart_and_a_table_row_for_every_figure(site: Path) -> None:
     markup = (site / "benchmarks" / "index.html").read_text()
-    assert markup.count("<svg") == 1
+    figures = json.loads((DOCS / "benchmarks.json").read_text())
+    assert len(re.findall(r'<svg[^>]*role="img"', markup)) == 1
+    assert markup.count("<tr><td>") == sum(len(result["rows"]) for result in figures["results"])
     text = page_text(site, "benchmarks")
     for name in ("contextlib.asynccontextmanager", "call_in_executor", "async_readchunks(65536)", "aiofiles"):
         assert name in text
+
+
+def test_site_benchmark_chart_scales_to_the_column_and_labels_each_row_once(site: Path) -> None:
+    markup = (site / "benchmarks" / "index.html").read_text()
+    figures = json.loads((DOCS / "benchmarks.json").read_text())
+    chart = re.search(r'<svg[^>]*role="img".*?</svg>', markup, re.DOTALL)
+    assert chart
+    opening = chart[0][: chart[0].index(">") + 1]
+    assert re.search(r'viewBox="0 0 \d+ \d+"', opening)
+    assert 'width="100%"' in opening
+    labels = re.findall(r'<text y="\d+" font-weight="bold">(.*?)</text><text y="\d+" fill="#555">(.*?)</text>', chart[0])
+    charted = [row for result in figures["results"] for row in result["rows"] if row["role"] == "contender" and row["bar"]]
+    assert len(labels) == len(charted)
+    assert len(set(labels)) == len(labels), labels
+
+
+def test_site_code_is_highlighted_when_built_not_by_a_script_in_the_browser(site: Path) -> None:
+    for page in sorted({example.page for example in EXAMPLES}):
+        folder = site if page == "index.md" else site / page.removesuffix(".md")
+        markup = (folder / "index.html").read_text()
+        blocks = re.findall(r'<div class="highlight"><pre><span></span><code>(.*?)</code></pre></div>', markup, re.DOTALL)
+        # Pygments' classes: "kn" marks the keyword of an import, which every example starts with.
+        highlighted = [block for block in blocks if '<span class="kn">import</span>' in block]
+        assert len(highlighted) == sum(example.page == page for example in EXAMPLES), page
+
+
+def test_site_loads_no_script_style_or_image_from_another_host(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        for tag, url in re.findall(r'<(script|link|img|iframe)\b[^>]*?\b(?:src|href)="([^"]*)"', page.read_text()):
+            assert not re.match(r"(https?:)?//", url), f"{page.relative_to(site)}: <{tag}> loads {url}"
+
+
+# --- the built site in a real browser ---
+
+CHROMIUM = shutil.which("chromium")  # Debian's package; CI installs it
+# A page that shows one page of the site in a frame as wide as a window of the given width (Chromium's
+# own windows are at least 500 px wide), and writes into itself, once that page has laid out: how wide
+# its document is against the frame, which elements of its content column reach past the frame's
+# edges (unless a scrolling box of the column holds them), which boxes cut their content off or show
+# it only when scrolled sideways (code blocks may), and what the page fetched.
+MEASURE = """<!doctype html><body style="margin: 0">
+<iframe id="page" src="PAGE" style="display: block; border: 0; width: WIDTHpx; height: HEIGHTpx"></iframe>
+<script>
+const frame = document.getElementById("page");
+frame.addEventListener("load", () => setTimeout(() => {
+  // The width the page can use: the window's, less a scroll bar that takes room.
+  const window = frame.contentWindow, width = window.document.documentElement.clientWidth;
+  const column = [".md-content", "[role=main]", "main", "body"].map((css) => window.document.querySelector(css)).find(Boolean);
+  const scrolls = (box) => ["auto", "scroll"].includes(window.getComputedStyle(box).overflowX);
+  const held = (element) => {
+    for (let box = element.parentElement; box && box !== column.parentElement; box = box.parentElement) {
+      if (scrolls(box)) return true;
+    }
+    return false;
+  };
+  const name = (element) => `<${element.tagName.toLowerCase()}> ${element.textContent.trim().slice(0, 40)}`;
+  const wide = [], cut = [];
+  for (const element of column.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.width && (box.right > width + 0.5 || box.left < -0.5) && !held(element)) wide.push(name(element));
+    // A box hiding part of its content, or showing it only when scrolled sideways (fine for code alone).
+    const hides = window.getComputedStyle(element).overflowX !== "visible" && !element.closest("pre");
+    if (hides && element.scrollWidth > element.clientWidth + 1) cut.push(name(element));
+  }
+  const report = document.createElement("pre");
+  report.id = "layout";
+  report.textContent = JSON.stringify({
+    innerWidth: window.innerWidth, clientWidth: width, scrollWidth: window.document.documentElement.scrollWidth,
+    wide: wide, cut: cut,
+    fetched: window.performance.getEntriesByType("resource").map((entry) => entry.name),
+  });
+  document.body.append(report);
+}, 500));
+</script>"""
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """The built site, and at ``/measure?page=...&width=...&height=...`` the page above around one of its pages."""
+
+    def do_GET(self) -> None:
+        path, _, query = self.path.partition("?")
+        if path != "/measure":
+            return super().do_GET()
+        asked = dict(part.split("=") for part in query.split("&"))
+        body = MEASURE.replace("PAGE", asked["page"]).replace("WIDTH", asked["width"]).replace("HEIGHT", asked["height"])
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body.encode())))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_site(site: Path) -> Iterator[str]:
+    server = http.server.HTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def chromium(profile: Path, *arguments: str) -> str:
+    """Run headless Chromium on a fresh profile, reaching nothing but the local server."""
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [
+            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}", *arguments,
+        ],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def showing(site_url: str, page: str, width: int, height: int = 900) -> list[str]:
+    """Chromium's arguments to show a page of the site through the measuring page, as wide as asked."""
+    url = f"{site_url}/measure?page=/{page}&width={width}&height={height}"
+    return [f"--window-size={max(width, 500)},{height}", "--virtual-time-budget=10000", url]
+
+
+def layout(profile: Path, site_url: str, page: str, width: int) -> dict[str, Any]:
+    """What the measuring page wrote of a page of the site."""
+    dom = chromium(profile, "--dump-dom", *showing(site_url, page, width))
+    found = re.search(r'<pre id="layout">(.*?)</pre>', dom, re.DOTALL)
+    assert found, "the page did not finish loading"
+    measured: dict[str, Any] = json.loads(html.unescape(found[1]))
+    return measured
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium) to lay the pages out")
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("page", ["", "benchmarks/"])
+def test_site_pages_fit_the_window_with_nothing_cut_off(served_site: str, tmp_path: Path, page: str, width: int) -> None:
+    measured = layout(tmp_path / "profile", served_site, page, width)
+    try:
+        assert measured["innerWidth"] == width
+        assert measured["scrollWidth"] <= measured["clientWidth"]
+        assert measured["wide"] == []
+        assert measured["cut"] == []
+        assert [url for url in measured["fetched"] if not url.startswith(f"{served_site}/")] == []
+    except AssertionError as failed:
+        shown = tmp_path / "screenshot.png"
+        chromium(tmp_path / "profile", f"--screenshot={shown}", *showing(served_site, page, width))
+        failed.add_note(f"measured: {measured}\nthe page as laid out: {shown}")
+        raise
