@@ -54,27 +54,26 @@ async def test_open_async_by_mode() -> None:
 
 async def test_common_annotations() -> None:
     # What open_async gives goes where AsyncFileWrapper[str] or [bytes] is expected.
+    # An IO[str] or IO[bytes] may be any file: only what every file has.
     async def text(f: AsyncFileWrapper[str]) -> str:
         assert_type(f.wrapped, IO[str])
+        if TYPE_CHECKING:
+            f.buffer  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+            await f.reconfigure(line_buffering=True)  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
         return await f.read()
 
     async def binary(f: AsyncFileWrapper[bytes]) -> bytes:
         assert_type(f.wrapped, IO[bytes])
+        if TYPE_CHECKING:
+            await f.peek()  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+            await f.read1()  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+            f.raw  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
         return await f.read()
 
     async with open_async(_lines()) as f:
         assert_type(await text(f), str)
     async with open_async(path, "rb", buffering=0) as unbuffered, open_async(path, "rb+") as buffered:
         assert_type(await binary(unbuffered) + await binary(buffered), bytes)
-
-    if TYPE_CHECKING:
-        # An IO[str] or IO[bytes] may be any file: only what every file has.
-        async def errors(text: AsyncFileWrapper[str], binary: AsyncFileWrapper[bytes]) -> None:
-            await binary.peek()  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-            await binary.read1()  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-            binary.raw  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-            text.buffer  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
-            await text.reconfigure(line_buffering=True)  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 async def test_text_file() -> None:
