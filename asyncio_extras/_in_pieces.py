@@ -50,9 +50,11 @@ _MAY_FAIL = frozenset({"strict", "surrogateescape", "surrogatepass"})
 _LINE_ITERATED = (io.TextIOWrapper, io.BufferedReader, io.BufferedRandom)
 
 
-def apply(file: IO[Any], method: str, args: tuple[Any, ...]) -> Any:
-    """Return ``file.<method>(*args)``, made in pieces where it is a long ``write`` or a whole ``readlines``."""
+def apply(file: IO[Any], method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Return ``file.<method>(*args, **kwargs)``, made in pieces where it is a long ``write`` or a whole ``readlines``."""
     # Subclasses may write or read lines otherwise, and a str subclass slice otherwise.
+    if kwargs:  # no call that goes in pieces takes keyword arguments
+        return getattr(file, method)(*args, **kwargs)
     if method == "write" and type(file) is io.TextIOWrapper and len(args) == 1:
         text = args[0]
         if type(text) is str and len(text) > _PIECE:

@@ -2,8 +2,8 @@
 
 Pieces (lines, or chunks of one size) are read in blocks of about
 ``_READ_AHEAD`` bytes or characters by the worker thread or, in read-only
-binary files, from the page cache in the event-loop thread, and served from
-memory; every other call on the file first gives back what was read ahead
+binary files that ``open()`` gives, from the page cache in the event-loop
+thread, and served from memory; every other call on the file first gives back what was read ahead
 and not served. Terms:
 
 - A *kind* of piece is the plain call that gives one: ``readline()`` for
@@ -18,8 +18,8 @@ ones the plain calls of ``kind`` give from the position, where ``served`` is
 derived from ``unserved``, the one iterator that serves them.
 
 - ``NOTHING``: no pieces; the file is at the position.
-- ``READ``: the worker read the pieces by the plain calls (binary chunks by
-  one ``readinto()`` of the block), from ``start``, a ``tell()`` value, on:
+- ``READ``: the worker read the pieces by the plain calls (chunks of a
+  binary file ``open()`` gives by one ``readinto()`` of the block), from ``start``, a ``tell()`` value, on:
   the file is past them, just where those calls left it, ``error`` included. ``error`` is the
   exception the next plain call raises once every piece is served, or None.
   Giving back returns to ``start`` and makes the calls of the served pieces
@@ -43,6 +43,11 @@ Invariants, held by every method:
 - The page cache is read only in files the process cannot write through
   this file object: a write pending in a buffered writer, or one made by
   ``"a"`` mode at the end of the file, is never beneath what is served.
+  And only in files of the kinds ``open()`` gives (``by_descriptor``), whose
+  data and positions are their descriptor's: others (gzip, ``io.BytesIO``,
+  tempfile's wrappers) are read through their own methods.
+- Text and binary are told by the file (``is_text``), not by a mode: a
+  wrapper of a file open already has none.
 - The state changes in the worker thread (refills, giving back, closing),
   or in the event-loop thread while no worker call on the file runs
   (serving, page-cache refills): the wrapper makes one call on a file at a
@@ -78,7 +83,7 @@ import io
 import os
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from functools import partial
 from itertools import islice
@@ -131,17 +136,22 @@ class Lines:
         # Lines, a readline() call each, until about _READ_AHEAD bytes are read
         # from the file: readlines() would lose what it read before an error
         # and, in text files, disable tell(). The bytes read, which a binary
-        # file's tell() gives cheaply, bound the block without touching each line.
+        # file's tell() gives cheaply (a text file's buffer's), bound the block
+        # without touching each line; a text file with no buffer (io.StringIO,
+        # a text SpooledTemporaryFile) counts the characters of its lines.
         lines: list[Any] = []
-        told = file.tell if self.binary else cast(TextIO, file).buffer.tell
-        begin = told()
+        told: Callable[[], int] | None = file.tell
+        if not self.binary:
+            told = cast(TextIO, file).buffer.tell if hasattr(file, "buffer") else None
+        begin = told() if told else 0
         more = iter(file.readline, self.empty)
         count = 1
+        read = 0
         try:
             while True:
                 before = len(lines)
                 lines.extend(islice(more, count))  # keeps what it got before an error
-                read = told() - begin
+                read = told() - begin if told else read + sum(map(len, lines[before:]))
                 if len(lines) - before < count or read >= _READ_AHEAD:
                     break
                 # What is left, at the bytes per line so far.
@@ -190,7 +200,7 @@ class Chunks:
 
     def block(self, file: IO[Any], start: int) -> tuple[list[Any], Exception | None]:
         size = self.size
-        if self.binary and size < _READ_AHEAD:
+        if size < _READ_AHEAD and by_descriptor(file):  # others, by their own read(size), as a loop over them reads
             try:
                 return self._views(file), None
             except Exception:  # what readinto() read before the error is lost: read it again, a chunk a call
@@ -258,9 +268,9 @@ class ReadAhead:
         self.start = 0
         self.end = 0
         self.error: Exception | None = None
+        self.text = is_text(file)
         # The page cache may be read for this file (see the invariants).
-        self.text = isinstance(file, io.TextIOWrapper)  # what open() gives in text modes
-        self.cacheable = _NOWAIT is not None and not self.text and file.seekable() and not file.writable()
+        self.cacheable = _NOWAIT is not None and by_descriptor(file) and file.seekable() and not file.writable()
 
     # --- in the event-loop thread ---
 
@@ -449,6 +459,25 @@ def serve(ahead: ReadAhead, kind: Kind, executor: Executor | None) -> AsyncItera
     """Return an async iterator over the pieces of ``kind``, by the cheapest async-for protocol on this Python."""
     pieces = Pieces(ahead, kind, executor)
     return pieces.generated() if _BY_GENERATOR else pieces
+
+
+def is_text(file: IO[Any]) -> bool:
+    """Whether ``file`` is a text file: an io.TextIOBase, or a file that passes its calls on to one.
+
+    tempfile.NamedTemporaryFile() and SpooledTemporaryFile() in text modes
+    are of the second kind, which wrap_file() can be given.
+    """
+    return hasattr(file, "encoding")
+
+
+def by_descriptor(file: IO[Any]) -> bool:
+    """Whether ``file`` is a binary file of the kind open() gives, whose data and positions are its descriptor's.
+
+    Others (gzip, io.BytesIO, tempfile's wrappers) read through their own methods only.
+    """
+    if type(file) in (io.BufferedReader, io.BufferedWriter, io.BufferedRandom):
+        file = getattr(file, "raw")
+    return type(file) is io.FileIO
 
 
 def _read_cached(file: IO[Any], into: bytearray, position: int) -> tuple[int, bool] | None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-__all__ = ("AsyncFileWrapper", "open_async")
+__all__ = ("AsyncFileWrapper", "open_async", "wrap_file")
 
 import asyncio
-import io
 from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import Executor
-from types import TracebackType
-from typing import IO, Any, AnyStr, Generic, cast
+from functools import partial
+from types import MethodType, TracebackType
+from typing import IO, Any, AnyStr, Generic, Self, TextIO, TypeVarTuple, cast
 
 from asyncio_extras import _in_pieces
-from asyncio_extras._readahead import Chunks, Kind, Lines, ReadAhead, serve
+from asyncio_extras._readahead import Chunks, Kind, Lines, ReadAhead, is_text, serve
 from asyncio_extras._workers import call_in_worker, submit
+
+# The stubs' second type parameter, the wrapped file's type, has a default
+# (PEP 696), which typing has from 3.13 only: a TypeVarTuple lets both
+# AsyncFileWrapper[str] and AsyncFileWrapper[bytes, BufferedReader] subscript.
+_FileType = TypeVarTuple("_FileType")
 
 
 def open_async(
@@ -27,7 +32,7 @@ def open_async(
     opener: Callable[[str, int], int] | None = None,
     *,
     executor: Executor | None = None,
-) -> AsyncFileWrapper[Any]:
+) -> AsyncFileWrapper[Any, *tuple[Any, ...]]:
     """Return an ``AsyncFileWrapper`` that opens ``file`` on first use.
 
     The parameters are those of ``open()``, plus ``executor``, where every
@@ -47,15 +52,61 @@ def open_async(
     )
 
 
-class AsyncFileWrapper(Generic[AnyStr]):
+def wrap_file(file: IO[Any], *, executor: Executor | None = None) -> AsyncFileWrapper[Any, *tuple[Any, ...]]:
+    """Return an ``AsyncFileWrapper`` of ``file``, a file object open already.
+
+    ``file`` is what ``open()``, ``os.fdopen()`` and ``tempfile`` give, or an
+    in-memory file (``io.BytesIO``, ``io.StringIO``). Its blocking methods
+    then run in ``executor`` (the loop's default executor when None), and
+    closing the wrapper closes it.
+
+    Example:
+
+        async with wrap_file(tempfile.TemporaryFile()) as f:
+            await f.write(b"data")
+
+    :raises TypeError: if ``file`` is not a file object (a path, say)
+    """
+    if not (hasattr(file, "read") or hasattr(file, "write")):
+        raise TypeError(
+            f"wrap_file() needs an open file object, got {type(file).__name__}: open a path with open_async()"
+        )
+    return AsyncFileWrapper._wrapping(file, executor)  # pyright: ignore[reportPrivateUsage]  # its own constructor
+
+
+class _IfTheFileHasIt:
+    """A method of the wrapper that exists where the wrapped file has one of its name, as hasattr() then tells.
+
+    Until the file is open, the method exists, and fails as every method does.
+    """
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self._method = method
+
+    def __get__(
+        self, wrapper: AsyncFileWrapper[Any, *tuple[Any, ...]] | None, owner: type[Any] | None = None
+    ) -> Callable[..., Any]:
+        if wrapper is None:
+            return self._method  # on the class: the function itself, which inspect.signature() reads
+        ahead = wrapper._ahead  # pyright: ignore[reportPrivateUsage]  # a part of the class, kept apart to be reused
+        if ahead is not None:
+            getattr(ahead.file, self._method.__name__)  # raises the file's own AttributeError if it has none
+        return MethodType(self._method, wrapper)
+
+
+class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
     """A file whose blocking methods run in a worker thread.
 
     Called in the event-loop thread, ``read``, ``readline``, ``readlines``,
     ``write``, ``writelines``, ``seek``, ``tell``, ``truncate``, ``flush`` and
     ``close`` return futures; in a thread without a running loop they run
-    directly. ``async for line in f`` and ``async_readchunks`` read ahead
-    in large blocks and serve from memory, yet observe the file exactly as its
-    own iteration and ``read(size)`` do, also mixed with the other methods.
+    directly. So do the blocking methods that only some files have (``read1``,
+    ``readinto``, ``readinto1``, ``readall``, ``peek``, ``detach``,
+    ``reconfigure``), which the wrapper has where its file has them; ``wrapped``
+    is the file object itself. ``async for line in f`` and ``async_readchunks``
+    read ahead in large blocks and serve from memory, yet observe the file
+    exactly as its own iteration and ``read(size)`` do, also mixed with the
+    other methods.
     In binary files open only for reading, what the page cache holds is read
     in the event-loop thread, by reads that fail rather than wait for the
     disk (Linux), without a hop. An error is raised where the plain file
@@ -162,12 +213,82 @@ class AsyncFileWrapper(Generic[AnyStr]):
             return asyncio.shield(cast("asyncio.Future[None]", closing))
         return closing
 
+    # --- what only some files have: attributes, then blocking methods (which run in the worker thread) ---
+
+    @property
+    def wrapped(self) -> IO[Any]:
+        """The file object itself, in the state its own calls would have left it.
+
+        What ``async for`` and ``async_readchunks`` read ahead is given back
+        first: a seek, and in a text file a read of what was served since the
+        position it seeks to. Take it in a worker thread (``async with
+        threadpool():``), or where no iteration has read ahead.
+        """
+        return self._given_back()
+
+    @property
+    def raw(self) -> Any:
+        return getattr(self._opened(), "raw")
+
+    @property
+    def buffer(self) -> Any:
+        return getattr(self._opened(), "buffer")
+
+    @property
+    def line_buffering(self) -> bool:
+        line_buffering: bool = getattr(self._opened(), "line_buffering")
+        return line_buffering
+
+    @property
+    def write_through(self) -> bool:
+        write_through: bool = getattr(self._opened(), "write_through")
+        return write_through
+
+    @property
+    def closefd(self) -> bool:
+        closefd: bool = getattr(self._opened(), "closefd")
+        return closefd
+
+    @_IfTheFileHasIt
+    def read1(self, size: int = -1, /) -> Any:
+        return self._in_worker("read1", size)
+
+    @_IfTheFileHasIt
+    def readinto(self, buffer: Any, /) -> Any:
+        return self._in_worker("readinto", buffer)
+
+    @_IfTheFileHasIt
+    def readinto1(self, buffer: Any, /) -> Any:
+        return self._in_worker("readinto1", buffer)
+
+    @_IfTheFileHasIt
+    def readall(self) -> Any:
+        return self._in_worker("readall")
+
+    @_IfTheFileHasIt
+    def peek(self, size: int = 0, /) -> Any:
+        return self._in_worker("peek", size)
+
+    @_IfTheFileHasIt
+    def detach(self) -> Any:
+        """Flush the file, detach it from its buffer (text) or raw file (binary), and give that.
+
+        Then the wrapper, as the file itself, can do nothing more: even
+        closing it raises ``ValueError``.
+        """
+        return self._in_worker("detach")
+
+    @_IfTheFileHasIt
+    def reconfigure(self, **changes: Any) -> Any:
+        # Only what is given is passed on: newline=None means universal newlines, not "unchanged".
+        return self._in_worker("reconfigure", **changes)
+
     # --- opening, async with, async for ---
 
-    def __await__(self) -> Generator[Any, Any, AsyncFileWrapper[AnyStr]]:
+    def __await__(self) -> Generator[Any, Any, Self]:
         return self.__aenter__().__await__()
 
-    async def __aenter__(self) -> AsyncFileWrapper[AnyStr]:
+    async def __aenter__(self) -> Self:
         await self._ensure_open()
         return self
 
@@ -177,7 +298,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
         await self.close()
 
     def __aiter__(self) -> AsyncIterator[Any]:
-        return self._pieces(Lines(self._binary()))
+        return self._pieces(Lines)
 
     def async_readchunks(self, size: int) -> AsyncIterator[Any]:
         """Iterate over the file in chunks of ``size`` bytes (binary) or characters (text).
@@ -191,23 +312,22 @@ class AsyncFileWrapper(Generic[AnyStr]):
         """
         if size <= 0:
             raise ValueError(f"async_readchunks() needs a positive size, got {size}")
-        return self._pieces(Chunks(self._binary(), size))
+        return self._pieces(partial(Chunks, size=size))
 
-    def _binary(self) -> bool:
-        return "b" in self._open_args[1]
-
-    def _pieces(self, kind: Kind) -> AsyncIterator[Any]:
+    def _pieces(self, kind: Callable[[bool], Kind]) -> AsyncIterator[Any]:
+        """Serve the pieces of ``kind``, made for a binary file or a text file once the file tells which."""
         if self._ahead is None:
             return self._open_for_pieces(kind)
-        return serve(self._ahead, kind, self._executor)
+        return serve(self._ahead, kind(not self._ahead.text), self._executor)
 
-    async def _open_for_pieces(self, kind: Kind) -> AsyncIterator[Any]:
+    async def _open_for_pieces(self, kind: Callable[[bool], Kind]) -> AsyncIterator[Any]:
         """Serve the pieces of a wrapper not open when iterated, and close it at the end if it opened it here."""
         opened_here = self._ahead is None
         if opened_here:
             await self._ensure_open()
         try:
-            async for piece in serve(cast(ReadAhead, self._ahead), kind, self._executor):
+            ahead = cast(ReadAhead, self._ahead)
+            async for piece in serve(ahead, kind(not ahead.text), self._executor):
                 yield piece
         finally:
             if opened_here:
@@ -250,6 +370,15 @@ class AsyncFileWrapper(Generic[AnyStr]):
             self._ahead = ReadAhead(file)  # the wrapper is closed, as its waiters left it
         file.close()
 
+    @staticmethod
+    def _wrapping(file: IO[Any], executor: Executor | None) -> AsyncFileWrapper[Any, *tuple[Any, ...]]:
+        """A wrapper of ``file``, open already (``wrap_file``)."""
+        # No argument of open() is read once the file is open: the read-ahead tells text from
+        # binary, and whether it may read the page cache by the descriptor, by the file itself.
+        wrapper: AsyncFileWrapper[Any, *tuple[Any, ...]] = AsyncFileWrapper(file, executor=executor)
+        wrapper._ahead = ReadAhead(file)
+        return wrapper
+
     # --- in the worker thread ---
 
     def _close(self) -> None:
@@ -265,16 +394,20 @@ class AsyncFileWrapper(Generic[AnyStr]):
             raise ValueError("the file is not open yet: await the wrapper, or enter it with async with, first")
         return self._ahead.file
 
-    def _text(self) -> io.TextIOBase:
+    def _text(self) -> TextIO:
         file = self._opened()
-        if not isinstance(file, io.TextIOBase):
+        if not is_text(file):
             raise AttributeError(f"a file opened in binary mode ({file.mode!r}) has no text encoding")
-        return file
+        return cast(TextIO, file)
 
-    def _in_worker(self, method: str, *args: Any) -> Any:
-        return call_in_worker(self._executor, self._apply, (method, args), {})
+    def _in_worker(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return call_in_worker(self._executor, self._apply, (method, args, kwargs), {})
 
-    def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
+    def _apply(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return _in_pieces.apply(self._given_back(), method, args, kwargs)
+
+    def _given_back(self) -> IO[Any]:
+        """The open file, where its own calls would have left it: what was read ahead and not served given back."""
         file = self._opened()
         cast(ReadAhead, self._ahead).give_back()
-        return _in_pieces.apply(file, method, args)
+        return file

@@ -17,7 +17,11 @@ from asyncio_extras import open_async
 
 # A private module, which has no stub: typed here by what the tests use of it.
 _in_pieces = importlib.import_module("asyncio_extras._in_pieces")
-apply: Callable[[IO[Any], str, tuple[Any, ...]], Any] = _in_pieces.apply
+_apply: Callable[[IO[Any], str, tuple[Any, ...], dict[str, Any]], Any] = _in_pieces.apply
+
+
+def apply(file: IO[Any], method: str, args: tuple[Any, ...]) -> Any:
+    return _apply(file, method, args, {})
 
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252", "utf-32-be", "ascii", "shift_jis"]
 NEWLINES = [None, "", "\n", "\r", "\r\n"]

@@ -69,7 +69,7 @@ SCENARIOS = [scenario for path in TYPETESTS for scenario in _read(path)[0]]
 
 
 def test_every_typetests_file_runs_all_its_assertions() -> None:
-    assert {path.stem for path in TYPETESTS} >= {"contextmanager", "file", "threads"}
+    assert {path.stem for path in TYPETESTS} >= {"contextmanager", "file", "file_api", "threads"}
     for path in TYPETESTS:
         scenarios, outside = _read(path)
         assert scenarios, f"{path.name} has no test_* function to run"

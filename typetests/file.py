@@ -9,6 +9,7 @@ A wrapper is awaitable (awaiting opens it), hence the `_ =` where one is not use
 """
 
 import asyncio
+from io import BufferedRandom, BufferedReader, FileIO, TextIOWrapper
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_type
 
@@ -19,15 +20,15 @@ path = Path("data.txt")
 
 async def test_by_mode() -> None:
     mode = str("r")  # known only at run time
-    # Overload 1: text modes, also by default.
-    _ = assert_type(open_async(path), AsyncFileWrapper[str])
-    _ = assert_type(open_async("data.txt", "w", encoding="utf-8", newline=""), AsyncFileWrapper[str])
-    _ = assert_type(open_async(3, "a+"), AsyncFileWrapper[str])
-    # Overload 2: binary modes.
-    _ = assert_type(open_async(path, "rb"), AsyncFileWrapper[bytes])
-    _ = assert_type(open_async(path, "wb", buffering=0), AsyncFileWrapper[bytes])
-    _ = assert_type(open_async(path, mode="ab+"), AsyncFileWrapper[bytes])
-    # Overload 3: a mode known only at run time.
+    # Text modes, also by default.
+    _ = assert_type(open_async(path), AsyncFileWrapper[str, TextIOWrapper])
+    _ = assert_type(open_async("data.txt", "w", encoding="utf-8", newline=""), AsyncFileWrapper[str, TextIOWrapper])
+    _ = assert_type(open_async(3, "a+"), AsyncFileWrapper[str, TextIOWrapper])
+    # Binary modes (typetests/file_api.py has one per file type).
+    _ = assert_type(open_async(path, "rb"), AsyncFileWrapper[bytes, BufferedReader])
+    _ = assert_type(open_async(path, "wb", buffering=0), AsyncFileWrapper[bytes, FileIO])
+    _ = assert_type(open_async(path, mode="ab+"), AsyncFileWrapper[bytes, BufferedRandom])
+    # A mode known only at run time.
     _ = assert_type(open_async(path, mode), AsyncFileWrapper[Any])
 
     if TYPE_CHECKING:
@@ -37,10 +38,10 @@ async def test_by_mode() -> None:
 
 async def test_text_file() -> None:
     path.write_text("one\ntwo\n")
-    opened = assert_type(await open_async(path), AsyncFileWrapper[str])
+    opened = assert_type(await open_async(path), AsyncFileWrapper[str, TextIOWrapper])
     await opened.close()
     async with open_async(path, "r+") as f:
-        _ = assert_type(f, AsyncFileWrapper[str])
+        _ = assert_type(f, AsyncFileWrapper[str, TextIOWrapper])
         assert_type(await f.read(), str)
         assert_type(await f.read(10), str)
         assert_type(await f.readline(), str)
@@ -77,7 +78,7 @@ async def test_text_file() -> None:
 async def test_binary_file() -> None:
     path.write_bytes(b"one\ntwo\n")
     async with open_async(path, "rb+") as f:
-        _ = assert_type(f, AsyncFileWrapper[bytes])
+        _ = assert_type(f, AsyncFileWrapper[bytes, BufferedRandom])
         assert_type(await f.read(), bytes)
         assert_type(await f.readline(), bytes)
         assert_type(await f.readlines(), list[bytes])
