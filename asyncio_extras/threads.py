@@ -11,7 +11,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context
 from functools import wraps
-from inspect import isasyncgenfunction, iscoroutinefunction
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, isasyncgenfunction, iscoroutinefunction
 from types import TracebackType
 from types import coroutine as _generator_based_coroutine
 from typing import Any, cast
@@ -40,7 +40,9 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     and what it sets is set in the task after it. Cancelling the task while
     the block waits for a worker cancels it there; once it runs, the block
     finishes, then the task raises CancelledError. An ``await`` inside the
-    block raises RuntimeError at that point.
+    block raises RuntimeError: at that point where it would suspend; where
+    asyncio's code fails first for want of a running loop (its sleeps, locks,
+    queues), as the block exits, from asyncio's error.
 
     Where the executor cannot take the call or the block (shut down, broken),
     its own error is raised in the task.
@@ -153,11 +155,10 @@ class _Threadpool:
     ) -> None:
         if _worker.block is None:
             raise RuntimeError("exiting an async with threadpool() block that this thread did not enter")
-        if isinstance(value, RuntimeError) and str(value) == "no running event loop":
-            # asyncio's own words, from an await that needed the loop before it could reach us.
-            value.add_note(_AWAIT_IN_BLOCK)
         await _return_to_loop()
         # Back in the event-loop thread; the body's exception, if any, propagates from here.
+        if traceback is not None and _awaited_asyncio(traceback):
+            raise RuntimeError(_AWAIT_IN_BLOCK) from value
 
 
 class _Block(asyncio.Future[None]):
@@ -272,6 +273,8 @@ _worker = _WorkerState()
 # What __aexit__ yields up the task's coroutine to hand it back to the worker thread.
 _BLOCK_END = object()
 _UNSET = object()
+# The code of what a body awaits: coroutines (generator-based too) and async generators.
+_AWAITED = CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR
 _AWAIT_IN_BLOCK = (
     "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
     "await after the block instead"
@@ -283,6 +286,21 @@ def _needs_a_thread_pool(received: str) -> TypeError:
         f"async with threadpool(executor) runs the block in a thread of this process, which needs "
         f"a ThreadPoolExecutor, got {received}"
     )
+
+
+def _awaited_asyncio(traceback: TracebackType) -> bool:
+    """Whether an exception in a block's body came from a chain of awaits that reached asyncio's own code.
+
+    asyncio's coroutines all need the running loop, which a worker thread
+    lacks: many fail before they could yield to the block's check, with
+    whatever asyncio raises then (an AttributeError from its locks and queues).
+    """
+    entry = traceback.tb_next  # the body's frame is the first
+    while entry is not None and entry.tb_frame.f_code.co_flags & _AWAITED:
+        if entry.tb_frame.f_globals.get("__name__", "").startswith("asyncio."):
+            return True
+        entry = entry.tb_next
+    return False
 
 
 def _refuse_asynchronous(helper: str, func: Callable[..., Any]) -> None:
