@@ -99,6 +99,10 @@ def call_async(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], /, *ar
     in the loop first; a plain function runs without a task. An exception is
     raised here, in the calling thread.
 
+    If ``loop`` stops before the call completes, the awaited call is
+    cancelled when the loop runs again; what it did until it stopped, and
+    any step already scheduled before the cancellation, still happened.
+
     :raises RuntimeError: if an event loop runs in this thread (waiting would
         block it), or ``loop`` is closed, not running, or stops before the
         call completes
@@ -331,7 +335,7 @@ class _CallInLoop:
     between the two threads (a concurrent.futures.Future costs noticeably more).
     """
 
-    __slots__ = ("_abandoned", "_args", "_done", "_error", "_func", "_kwargs", "_loop", "_result")
+    __slots__ = ("_abandoned", "_args", "_awaited", "_done", "_error", "_func", "_kwargs", "_loop", "_result")
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -343,6 +347,7 @@ class _CallInLoop:
         self._result: Any = None
         self._error: BaseException | None = None
         self._abandoned = False  # set by the waiting thread when it gives up; the call must not run then
+        self._awaited: asyncio.Future[Any] | None = None  # what the loop awaits, if the call returned an awaitable
         self._done = threading.Lock()
         self._done.acquire()
 
@@ -360,7 +365,8 @@ class _CallInLoop:
         # Asking the type (not inspect.isawaitable's ABC check) keeps plain calls cheap.
         if hasattr(type(result), "__await__"):
             awaitable = cast("Awaitable[Any]", result)
-            asyncio.ensure_future(awaitable, loop=self._loop).add_done_callback(self._finish_from)
+            self._awaited = asyncio.ensure_future(awaitable, loop=self._loop)
+            self._awaited.add_done_callback(self._finish_from)
         else:
             self._finish(result, None)
 
@@ -371,6 +377,10 @@ class _CallInLoop:
                 self._abandoned = True
                 if self._done.acquire(blocking=False):  # it completed just before the loop stopped
                     break
+                try:  # should the loop run again, what it awaits must not complete unseen
+                    self._loop.call_soon_threadsafe(self._cancel)
+                except RuntimeError:  # the loop is closed: nothing of the call runs again
+                    pass
                 raise RuntimeError("the event loop stopped before the call_async() call completed")
         if self._error is not None:
             try:
@@ -378,6 +388,10 @@ class _CallInLoop:
             finally:
                 self._error = None  # no reference cycle through the traceback
         return self._result
+
+    def _cancel(self) -> None:
+        if self._awaited is not None:
+            self._awaited.cancel()
 
     def _finish_from(self, future: asyncio.Future[Any]) -> None:
         try:

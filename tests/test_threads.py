@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import _in_processes
 import pytest
 
+import asyncio_extras.threads
 from asyncio_extras import call_async, call_in_executor, threadpool
 
 _T = TypeVar("_T")
@@ -1018,3 +1019,55 @@ def test_call_async_raises_when_the_loop_stops_before_the_call_completes() -> No
             task.cancel()
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
+
+
+def test_call_async_that_gave_up_cancels_the_call_should_the_loop_run_again() -> None:
+    # A caller told that the call failed may retry it: the first call must not complete too.
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    effects: list[str] = []
+    gate = asyncio.Event()
+
+    async def write_once() -> None:
+        started.set()
+        await gate.wait()
+        effects.append("written")
+
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
+    threading.Timer(0.1, lambda: started.wait(10) and loop.call_soon_threadsafe(loop.stop)).start()
+    try:
+        with pytest.raises(RuntimeError, match="^the event loop stopped before the call_async\\(\\) call completed$"):
+            call_async(loop, write_once)
+    finally:
+        runner.join(10)
+
+    async def open_the_gate() -> None:
+        gate.set()
+        await asyncio.sleep(0.01)
+
+    loop.run_until_complete(open_the_gate())
+    assert effects == []
+    assert not asyncio.all_tasks(loop)
+    loop.close()
+
+
+def test_call_async_that_gave_up_on_a_loop_closed_meanwhile_raises_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The waiting thread first looks after a second, when the loop has long been stopped and closed.
+    monkeypatch.setattr(asyncio_extras.threads, "_LOOP_CHECK_INTERVAL", 1.0)
+    loop = asyncio.new_event_loop()
+    pending: asyncio.Future[None] = loop.create_future()  # no task: nothing to destroy pending
+
+    def run_then_close() -> None:
+        loop.run_forever()
+        loop.close()
+
+    runner = threading.Thread(target=run_then_close)
+    runner.start()
+    threading.Timer(0.1, loop.call_soon_threadsafe, (loop.stop,)).start()
+    try:
+        with pytest.raises(RuntimeError, match="^the event loop stopped before the call_async\\(\\) call completed$"):
+            call_async(loop, lambda: pending)
+    finally:
+        runner.join(10)
+    assert loop.is_closed()
