@@ -31,7 +31,8 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     ``executor`` (the loop's default when None). Called in a thread without a
     running loop, it runs directly and returns its result; typed code, which
     sees it return a future, makes that call to the undecorated function.
-    A process pool can run a function decorated at module level: it is sent
+    A process pool can run a function decorated at module level, or a
+    method, staticmethod or classmethod of a class defined there: it is sent
     by name.
 
     ``async with threadpool(executor):`` runs the body of the block in a

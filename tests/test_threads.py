@@ -102,6 +102,15 @@ async def test_functions_decorated_at_module_level_run_in_a_process_pool(process
         assert await _in_processes.square(7) == 49
         assert await _in_processes.square(7, plus=1) == 50
         assert await _in_processes.Scaler(3).scale(5) == 15
+        assert await _in_processes.Scaler.negate(5) == -5
+
+
+async def test_classmethods_decorated_at_module_level_run_in_a_process_pool(process_pool: ProcessPoolExecutor) -> None:
+    # The class's name for each gives the wrapper bound to the class, or to the subclass it is called on.
+    async with asyncio.timeout(30):
+        assert await _in_processes.Scaler.describe(5) == "Scaler 5"
+        assert await _in_processes.Scaler(7).describe(5) == "Scaler 5"
+        assert await _in_processes.Tripler.describe(5) == "Tripler 5"
 
 
 def raise_stop_iteration(*, why: str = "exhausted") -> None:
