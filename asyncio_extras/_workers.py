@@ -9,6 +9,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context, copy_context
 from functools import partial
+from types import CoroutineType
 from typing import Any
 
 
@@ -69,9 +70,17 @@ def future_safe(error: BaseException) -> BaseException:
 
 def _call_in(context: Context, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     try:
-        return context.run(func, *args, **kwargs)
+        result = context.run(func, *args, **kwargs)
     except StopIteration as exc:
         raise future_safe(exc) from exc
+    # An asynchronous callable that the helpers' checks cannot see (a lambda, an async __call__ behind a partial).
+    if type(result) is CoroutineType:
+        result.close()  # never awaited, and not to be reported so
+        raise TypeError(
+            f"the call returned a coroutine ({result.__qualname__}), which a worker thread cannot await: "
+            f"await it in the event loop instead"
+        )
+    return result
 
 
 def _by_name(

@@ -52,8 +52,8 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     :param executor: the executor, given by keyword (beside a function, or
         instead of the positional executor)
     :raises TypeError: if ``arg`` is neither a function nor an executor, if
-        the function is a coroutine or async generator function, if an
-        executor is given both positionally and as ``executor=``; entering the
+        the function is a coroutine or async generator function (or has such
+        a ``__call__``), if an executor is given both positionally and as ``executor=``; entering the
         block, if the executor is not a ThreadPoolExecutor (the loop's default
         executor, once it tries to pickle the block)
     :raises RuntimeError: if blocks nest, if the body awaits, or if the
@@ -81,10 +81,13 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
     taken here, never passed on: bind a keyword argument of ``func`` named
     ``executor`` with ``functools.partial``. The future holds what the call
     raises, except StopIteration, which an asyncio future cannot hold: it
-    becomes the cause of a RuntimeError.
+    becomes the cause of a RuntimeError. In a thread pool, a call that
+    returns a coroutine (``lambda: asyncio.sleep(0)``) has it closed, and the
+    future holds a TypeError.
 
     :raises TypeError: if ``func`` is not callable, or is a coroutine or async
-        generator function (call it and await the result instead)
+        generator function, or has such a ``__call__`` (call it and await the
+        result instead)
     :raises RuntimeError: if no event loop runs in this thread, or the executor is shut down
     """
     if not callable(func):
@@ -309,7 +312,8 @@ def _awaited_asyncio(traceback: TracebackType) -> bool:
 
 
 def _refuse_asynchronous(helper: str, func: Callable[..., Any]) -> None:
-    if iscoroutinefunction(func) or isasyncgenfunction(func):
+    call = getattr(type(func), "__call__", None)  # an instance's own: async def __call__
+    if iscoroutinefunction(func) or isasyncgenfunction(func) or iscoroutinefunction(call) or isasyncgenfunction(call):
         raise TypeError(
             f"{helper} runs synchronous functions in a worker thread, but {getattr(func, '__qualname__', func)} "
             f"is asynchronous: await it directly"

@@ -915,16 +915,47 @@ async def test_call_in_executor_refuses_asynchronous_functions() -> None:
     async def stream() -> AsyncIterator[None]:
         yield
 
+    class Handler:
+        async def __call__(self) -> None:
+            pass
+
+    class Streamer:
+        async def __call__(self) -> AsyncIterator[None]:
+            yield
+
     funcs: list[tuple[Callable[[], object], str]] = [
-        (fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch")
+        (fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch"), (Handler(), "Handler object"),
+        (Streamer(), "Streamer object"),
     ]
     for func, name in funcs:
-        with pytest.raises(
-            TypeError,
-            match=f"^call_in_executor\\(\\) runs synchronous functions in a worker thread, but .*{name}.* "
-            "is asynchronous: await it directly$",
-        ):
-            call_in_executor(func)  # type: ignore[unused-awaitable]  # it raises
+        for refused in (call_in_executor, threadpool):
+            with pytest.raises(
+                TypeError,
+                match=f"^{refused.__name__}\\(\\) runs synchronous functions in a worker thread, but .*{name}.* "
+                "is asynchronous: await it directly$",
+            ):
+                refused(func)  # it raises
+
+
+async def test_a_call_returning_a_coroutine_in_a_worker_is_a_type_error_and_the_coroutine_is_closed(
+    pool: ThreadPoolExecutor,
+) -> None:
+    # What the checks before the call cannot see: the coroutine, never awaited, must not warn so (-W error).
+    class Handler:
+        async def __call__(self) -> int:
+            return 1
+
+    message = (
+        "^the call returned a coroutine \\((.*\\.)?{}\\), which a worker thread cannot await: await it in the event loop instead$"
+    )
+    calls: list[tuple[Callable[[], object], str]] = [
+        (lambda: asyncio.sleep(0), "sleep"), (functools.partial(Handler()), "Handler.__call__")
+    ]
+    for func, name in calls:
+        with pytest.raises(TypeError, match=message.format(re.escape(name))):
+            await call_in_executor(func)
+        with pytest.raises(TypeError, match=message.format(re.escape(name))):
+            await threadpool(pool)(func)()
 
 
 def test_call_in_executor_needs_a_running_loop() -> None:
