@@ -12,7 +12,7 @@ from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context
 from functools import wraps
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, isasyncgenfunction, iscoroutinefunction
-from types import TracebackType
+from types import GeneratorType, TracebackType
 from types import coroutine as _generator_based_coroutine
 from typing import Any, cast
 
@@ -99,8 +99,8 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
 def call_async(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` in the thread of ``loop`` and return its result here.
 
-    For use in worker threads. If the call returns an awaitable, it is awaited
-    in the loop first; a plain function runs without a task. An exception is
+    For use in worker threads. If the call returns an awaitable (a
+    generator-based coroutine too), it is awaited in the loop first; a plain function runs without a task. An exception is
     raised here, in the calling thread.
 
     If ``loop`` stops before the call completes, the awaited call is
@@ -367,8 +367,11 @@ class _CallInLoop:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             return
-        # Asking the type (not inspect.isawaitable's ABC check) keeps plain calls cheap.
-        if hasattr(type(result), "__await__"):
+        # inspect.isawaitable, asking the type rather than the ABC to keep plain calls cheap: an
+        # object with __await__, or a generator-based coroutine (a @types.coroutine function's).
+        if hasattr(type(result), "__await__") or (
+            type(result) is GeneratorType and result.gi_code.co_flags & CO_ITERABLE_COROUTINE
+        ):
             awaitable = cast("Awaitable[Any]", result)
             self._awaited = asyncio.ensure_future(awaitable, loop=self._loop)
             self._awaited.add_done_callback(self._finish_from)

@@ -8,8 +8,9 @@ import math
 import os
 import re
 import threading
+import types
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.thread import BrokenThreadPool
 from typing import Any, TypeVar, cast
@@ -996,6 +997,23 @@ async def test_call_async_awaits_coroutines_and_awaitables_in_the_loop() -> None
 
     assert await asyncio.to_thread(call_async, loop, double, 21) == 42
     assert await asyncio.to_thread(call_async, loop, ready_future) == "ready"
+
+
+async def test_call_async_awaits_generator_based_coroutines_as_its_type_says() -> None:
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+
+    @types.coroutine
+    def triple(n: int) -> Generator[Any, None, int]:
+        yield from asyncio.sleep(0.001).__await__()
+        assert threading.get_ident() == loop_thread
+        return n * 3
+
+    def numbers() -> Iterator[int]:  # a plain generator is a plain result
+        yield 1
+
+    assert await asyncio.to_thread(call_async, loop, triple, 14) == 42
+    assert await asyncio.to_thread(lambda: list(call_async(loop, numbers))) == [1]
 
 
 async def test_call_async_raises_the_calls_exception_in_the_calling_thread() -> None:
