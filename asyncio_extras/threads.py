@@ -36,7 +36,7 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     by name.
 
     ``async with threadpool(executor):`` runs the body of the block in a
-    thread of ``executor`` and returns to the event-loop thread after it. The
+    thread of ``executor`` (a ThreadPoolExecutor) and returns to the event-loop thread after it. The
     block sees the task's context variables, in a copy of the task's context,
     and what it sets is set in the task after it. Cancelling the task while
     the block waits for a worker cancels it there; once it runs, the block
