@@ -9,6 +9,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context, copy_context
 from functools import partial
+from types import CoroutineType
 from typing import Any
 
 
@@ -51,8 +52,8 @@ def submit(
     # Likely another process, which pickles the call: send it plain, with nothing of ours around it. Pickle
     # sends a function by name; where that name now holds the decorator's wrapper, send the wrapper, which
     # the other process imports by that name and which calls the function directly there.
-    if wrapper is not None and _named(wrapper):
-        func = wrapper
+    if wrapper is not None:
+        func, args = _by_name(func, wrapper, args)
     if kwargs:
         func, args = partial(func, *args, **kwargs), ()
     return _relay(loop, executor.submit(func, *args))
@@ -69,17 +70,34 @@ def future_safe(error: BaseException) -> BaseException:
 
 def _call_in(context: Context, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     try:
-        return context.run(func, *args, **kwargs)
+        result = context.run(func, *args, **kwargs)
     except StopIteration as exc:
         raise future_safe(exc) from exc
+    # An asynchronous callable that the helpers' checks cannot see (a lambda, an async __call__ behind a partial).
+    if type(result) is CoroutineType:
+        result.close()  # never awaited, and not to be reported so
+        raise TypeError(
+            f"the call returned a coroutine ({result.__qualname__}), which a worker thread cannot await: "
+            f"await it in the event loop instead"
+        )
+    return result
 
 
-def _named(func: Callable[..., Any]) -> bool:
-    """Whether ``func`` is what its module holds under its qualified name, so that pickle can send it by name."""
-    holder: object = sys.modules.get(func.__module__)
-    for name in func.__qualname__.split("."):
+def _by_name(
+    func: Callable[..., Any], wrapper: Callable[..., Any], args: tuple[Any, ...]
+) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """The call of ``func`` as pickle can send it by name: through ``wrapper`` where a module's name holds it."""
+    holder: object = sys.modules.get(wrapper.__module__)
+    for name in wrapper.__qualname__.split("."):
         holder = getattr(holder, name, None)
-    return holder is func
+    if holder is wrapper:  # a function, a method, a staticmethod
+        return wrapper, args
+    # A classmethod: the name holds the wrapper bound to the class, which pickle sends as getattr(cls, name).
+    if args and getattr(holder, "__func__", None) is wrapper:
+        bound: Any = getattr(args[0], wrapper.__name__, None)
+        if getattr(bound, "__func__", None) is wrapper and getattr(bound, "__self__", None) is args[0]:
+            return bound, args[1:]
+    return func, args
 
 
 def _relay(loop: asyncio.AbstractEventLoop, job: ConcurrentFuture[Any]) -> asyncio.Future[Any]:

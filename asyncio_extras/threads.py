@@ -11,8 +11,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import Future as ConcurrentFuture
 from contextvars import Context
 from functools import wraps
-from inspect import isasyncgenfunction, iscoroutinefunction
-from types import TracebackType
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, isasyncgenfunction, iscoroutinefunction
+from types import GeneratorType, TracebackType
 from types import coroutine as _generator_based_coroutine
 from typing import Any, cast
 
@@ -31,16 +31,19 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     ``executor`` (the loop's default when None). Called in a thread without a
     running loop, it runs directly and returns its result; typed code, which
     sees it return a future, makes that call to the undecorated function.
-    A process pool can run a function decorated at module level: it is sent
+    A process pool can run a function decorated at module level, or a
+    method, staticmethod or classmethod of a class defined there: it is sent
     by name.
 
     ``async with threadpool(executor):`` runs the body of the block in a
-    thread of ``executor`` and returns to the event-loop thread after it. The
+    thread of ``executor`` (a ThreadPoolExecutor) and returns to the event-loop thread after it. The
     block sees the task's context variables, in a copy of the task's context,
     and what it sets is set in the task after it. Cancelling the task while
     the block waits for a worker cancels it there; once it runs, the block
     finishes, then the task raises CancelledError. An ``await`` inside the
-    block raises RuntimeError at that point.
+    block raises RuntimeError: at that point where it would suspend; where
+    asyncio's code fails first for want of a running loop (its sleeps, locks,
+    queues), as the block exits, from asyncio's error.
 
     Where the executor cannot take the call or the block (shut down, broken),
     its own error is raised in the task.
@@ -49,8 +52,8 @@ def threadpool(arg: Callable[..., Any] | Executor | None = None, /, *, executor:
     :param executor: the executor, given by keyword (beside a function, or
         instead of the positional executor)
     :raises TypeError: if ``arg`` is neither a function nor an executor, if
-        the function is a coroutine or async generator function, if an
-        executor is given both positionally and as ``executor=``; entering the
+        the function is a coroutine or async generator function (or has such
+        a ``__call__``), if an executor is given both positionally and as ``executor=``; entering the
         block, if the executor is not a ThreadPoolExecutor (the loop's default
         executor, once it tries to pickle the block)
     :raises RuntimeError: if blocks nest, if the body awaits, or if the
@@ -78,10 +81,13 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
     taken here, never passed on: bind a keyword argument of ``func`` named
     ``executor`` with ``functools.partial``. The future holds what the call
     raises, except StopIteration, which an asyncio future cannot hold: it
-    becomes the cause of a RuntimeError.
+    becomes the cause of a RuntimeError. In a thread pool, a call that
+    returns a coroutine (``lambda: asyncio.sleep(0)``) has it closed, and the
+    future holds a TypeError.
 
     :raises TypeError: if ``func`` is not callable, or is a coroutine or async
-        generator function (call it and await the result instead)
+        generator function, or has such a ``__call__`` (call it and await the
+        result instead)
     :raises RuntimeError: if no event loop runs in this thread, or the executor is shut down
     """
     if not callable(func):
@@ -93,9 +99,13 @@ def call_in_executor(func: Callable[..., Any], /, *args: Any, executor: Executor
 def call_async(loop: asyncio.AbstractEventLoop, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call ``func(*args, **kwargs)`` in the thread of ``loop`` and return its result here.
 
-    For use in worker threads. If the call returns an awaitable, it is awaited
-    in the loop first; a plain function runs without a task. An exception is
+    For use in worker threads. If the call returns an awaitable (a
+    generator-based coroutine too), it is awaited in the loop first; a plain function runs without a task. An exception is
     raised here, in the calling thread.
+
+    If ``loop`` stops before the call completes, the awaited call is
+    cancelled when the loop runs again; what it did until it stopped, and
+    any step already scheduled before the cancellation, still happened.
 
     :raises RuntimeError: if an event loop runs in this thread (waiting would
         block it), or ``loop`` is closed, not running, or stops before the
@@ -153,11 +163,10 @@ class _Threadpool:
     ) -> None:
         if _worker.block is None:
             raise RuntimeError("exiting an async with threadpool() block that this thread did not enter")
-        if isinstance(value, RuntimeError) and str(value) == "no running event loop":
-            # asyncio's own words, from an await that needed the loop before it could reach us.
-            value.add_note(_AWAIT_IN_BLOCK)
         await _return_to_loop()
         # Back in the event-loop thread; the body's exception, if any, propagates from here.
+        if traceback is not None and _awaited_asyncio(traceback):
+            raise RuntimeError(_AWAIT_IN_BLOCK) from value
 
 
 class _Block(asyncio.Future[None]):
@@ -272,6 +281,8 @@ _worker = _WorkerState()
 # What __aexit__ yields up the task's coroutine to hand it back to the worker thread.
 _BLOCK_END = object()
 _UNSET = object()
+# The code of what a body awaits: coroutines (generator-based too) and async generators.
+_AWAITED = CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR
 _AWAIT_IN_BLOCK = (
     "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
     "await after the block instead"
@@ -285,8 +296,24 @@ def _needs_a_thread_pool(received: str) -> TypeError:
     )
 
 
+def _awaited_asyncio(traceback: TracebackType) -> bool:
+    """Whether an exception in a block's body came from a chain of awaits that reached asyncio's own code.
+
+    asyncio's coroutines all need the running loop, which a worker thread
+    lacks: many fail before they could yield to the block's check, with
+    whatever asyncio raises then (an AttributeError from its locks and queues).
+    """
+    entry = traceback.tb_next  # the body's frame is the first
+    while entry is not None and entry.tb_frame.f_code.co_flags & _AWAITED:
+        if entry.tb_frame.f_globals.get("__name__", "").startswith("asyncio."):
+            return True
+        entry = entry.tb_next
+    return False
+
+
 def _refuse_asynchronous(helper: str, func: Callable[..., Any]) -> None:
-    if iscoroutinefunction(func) or isasyncgenfunction(func):
+    call = getattr(type(func), "__call__", None)  # an instance's own: async def __call__
+    if iscoroutinefunction(func) or isasyncgenfunction(func) or iscoroutinefunction(call) or isasyncgenfunction(call):
         raise TypeError(
             f"{helper} runs synchronous functions in a worker thread, but {getattr(func, '__qualname__', func)} "
             f"is asynchronous: await it directly"
@@ -313,7 +340,7 @@ class _CallInLoop:
     between the two threads (a concurrent.futures.Future costs noticeably more).
     """
 
-    __slots__ = ("_abandoned", "_args", "_done", "_error", "_func", "_kwargs", "_loop", "_result")
+    __slots__ = ("_abandoned", "_args", "_awaited", "_done", "_error", "_func", "_kwargs", "_loop", "_result")
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -325,6 +352,7 @@ class _CallInLoop:
         self._result: Any = None
         self._error: BaseException | None = None
         self._abandoned = False  # set by the waiting thread when it gives up; the call must not run then
+        self._awaited: asyncio.Future[Any] | None = None  # what the loop awaits, if the call returned an awaitable
         self._done = threading.Lock()
         self._done.acquire()
 
@@ -339,10 +367,14 @@ class _CallInLoop:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             return
-        # Asking the type (not inspect.isawaitable's ABC check) keeps plain calls cheap.
-        if hasattr(type(result), "__await__"):
+        # inspect.isawaitable, asking the type rather than the ABC to keep plain calls cheap: an
+        # object with __await__, or a generator-based coroutine (a @types.coroutine function's).
+        if hasattr(type(result), "__await__") or (
+            type(result) is GeneratorType and result.gi_code.co_flags & CO_ITERABLE_COROUTINE
+        ):
             awaitable = cast("Awaitable[Any]", result)
-            asyncio.ensure_future(awaitable, loop=self._loop).add_done_callback(self._finish_from)
+            self._awaited = asyncio.ensure_future(awaitable, loop=self._loop)
+            self._awaited.add_done_callback(self._finish_from)
         else:
             self._finish(result, None)
 
@@ -353,6 +385,10 @@ class _CallInLoop:
                 self._abandoned = True
                 if self._done.acquire(blocking=False):  # it completed just before the loop stopped
                     break
+                try:  # should the loop run again, what it awaits must not complete unseen
+                    self._loop.call_soon_threadsafe(self._cancel)
+                except RuntimeError:  # the loop is closed: nothing of the call runs again
+                    pass
                 raise RuntimeError("the event loop stopped before the call_async() call completed")
         if self._error is not None:
             try:
@@ -360,6 +396,10 @@ class _CallInLoop:
             finally:
                 self._error = None  # no reference cycle through the traceback
         return self._result
+
+    def _cancel(self) -> None:
+        if self._awaited is not None:
+            self._awaited.cancel()
 
     def _finish_from(self, future: asyncio.Future[Any]) -> None:
         try:

@@ -26,6 +26,20 @@ class Scaler:
     def scale(self, n: int) -> int:
         return self.factor * n
 
+    @classmethod
+    @threadpool(processes)
+    def describe(cls, n: int) -> str:
+        return f"{cls.__name__} {n}"
+
+    @staticmethod
+    @threadpool(processes)
+    def negate(n: int) -> int:
+        return -n
+
+
+class Tripler(Scaler):
+    pass
+
 
 def stop() -> None:
     """Raise StopIteration, as a call of next() on an exhausted iterator does."""

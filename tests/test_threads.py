@@ -6,9 +6,11 @@ import dataclasses
 import functools
 import math
 import os
+import re
 import threading
+import types
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.thread import BrokenThreadPool
 from typing import Any, TypeVar, cast
@@ -16,6 +18,7 @@ from typing import Any, TypeVar, cast
 import _in_processes
 import pytest
 
+import asyncio_extras.threads
 from asyncio_extras import call_async, call_in_executor, threadpool
 
 _T = TypeVar("_T")
@@ -100,6 +103,15 @@ async def test_functions_decorated_at_module_level_run_in_a_process_pool(process
         assert await _in_processes.square(7) == 49
         assert await _in_processes.square(7, plus=1) == 50
         assert await _in_processes.Scaler(3).scale(5) == 15
+        assert await _in_processes.Scaler.negate(5) == -5
+
+
+async def test_classmethods_decorated_at_module_level_run_in_a_process_pool(process_pool: ProcessPoolExecutor) -> None:
+    # The class's name for each gives the wrapper bound to the class, or to the subclass it is called on.
+    async with asyncio.timeout(30):
+        assert await _in_processes.Scaler.describe(5) == "Scaler 5"
+        assert await _in_processes.Scaler(7).describe(5) == "Scaler 5"
+        assert await _in_processes.Tripler.describe(5) == "Tripler 5"
 
 
 def raise_stop_iteration(*, why: str = "exhausted") -> None:
@@ -318,9 +330,15 @@ async def test_timeout_expiring_during_the_block_is_raised_after_it() -> None:
     assert events == ["block finished"]
 
 
+AWAIT_IN_BLOCK = (
+    "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
+    "await after the block instead"
+)
+
+
 async def test_await_inside_the_block_raises_runtime_error_and_the_task_goes_on() -> None:
     loop_thread = threading.get_ident()
-    with pytest.raises(RuntimeError, match="^cannot await inside an async with threadpool\\(\\) block"):
+    with pytest.raises(RuntimeError, match=f"^{re.escape(AWAIT_IN_BLOCK)}$"):
         async with threadpool():
             await asyncio.sleep(0)
     assert threading.get_ident() == loop_thread
@@ -338,15 +356,49 @@ async def test_await_inside_the_block_raises_runtime_error_and_the_task_goes_on(
         pass
 
 
-async def test_await_needing_the_loop_inside_the_block_gets_a_note_saying_why() -> None:
-    with pytest.raises(RuntimeError) as info:
+@pytest.mark.parametrize(
+    "awaited",
+    [
+        lambda: asyncio.sleep(1),
+        lambda: asyncio.Event().wait(),
+        lambda: asyncio.Queue[None]().get(),
+        lambda: asyncio.Semaphore(0).acquire(),
+    ],
+    ids=["sleep", "event", "queue", "semaphore"],
+)
+async def test_await_failing_in_asyncio_for_want_of_a_loop_inside_the_block_raises_runtime_error(
+    awaited: Callable[[], Awaitable[object]],
+) -> None:
+    # asyncio's own code fails before anything is yielded to the block: it raises, as the block exits, from that error.
+    with pytest.raises(RuntimeError, match=f"^{re.escape(AWAIT_IN_BLOCK)}$") as info:
         async with threadpool():
-            await asyncio.sleep(1)
-    assert str(info.value) == "no running event loop"
-    assert info.value.__notes__ == [
-        "cannot await inside an async with threadpool() block: its body runs in a worker thread; "
-        "await after the block instead"
-    ]
+            await awaited()
+    assert isinstance(info.value.__cause__, (RuntimeError, AttributeError))
+
+
+async def test_await_failing_in_asyncio_deep_in_awaits_and_async_iteration_raises_runtime_error() -> None:
+    async def ticks() -> AsyncIterator[int]:
+        await asyncio.sleep(1)
+        yield 1
+
+    async def deep() -> None:
+        async for _ in ticks():
+            pass
+
+    with pytest.raises(RuntimeError, match=f"^{re.escape(AWAIT_IN_BLOCK)}$"):
+        async with threadpool():
+            await deep()
+
+
+async def test_errors_of_asyncio_called_without_await_in_the_block_are_left_alone() -> None:
+    # asyncio.run() in a block runs its own loop there: what its coroutine raises passes through unchanged.
+    async def fail() -> None:
+        await asyncio.sleep(0)
+        raise LookupError("missing")
+
+    with pytest.raises(LookupError, match="^missing$"):
+        async with threadpool():
+            asyncio.run(fail())
 
 
 async def test_exception_in_the_block_propagates_as_same_object_in_the_loop_thread() -> None:
@@ -400,7 +452,7 @@ async def test_exceptions_of_every_kind_reach_the_caller_unchanged(error: BaseEx
 async def test_block_refuses_an_executor_that_is_no_thread_pool(process_pool: ProcessPoolExecutor) -> None:
     ran = False
     with pytest.raises(TypeError, match="needs a ThreadPoolExecutor, got ProcessPoolExecutor$"):
-        async with threadpool(process_pool):
+        async with threadpool(process_pool):  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues]
             ran = True
     assert not ran
 
@@ -721,7 +773,8 @@ FAULTS = {
 
 
 async def in_block(executor: Executor, work: Work) -> str:
-    async with threadpool(executor):
+    # The types allow a block only in a thread pool; some faults give another executor on purpose.
+    async with threadpool(executor):  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues]
         return work()
 
 
@@ -847,7 +900,7 @@ async def test_call_in_executor_and_decorated_functions_run_on_a_dask_cluster(da
 
 async def test_block_refuses_a_dask_executor(dask_executor: Executor) -> None:
     with pytest.raises(TypeError, match="needs a ThreadPoolExecutor, got ClientExecutor$"):
-        async with threadpool(dask_executor):
+        async with threadpool(dask_executor):  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues]
             pass
 
 
@@ -864,16 +917,47 @@ async def test_call_in_executor_refuses_asynchronous_functions() -> None:
     async def stream() -> AsyncIterator[None]:
         yield
 
+    class Handler:
+        async def __call__(self) -> None:
+            pass
+
+    class Streamer:
+        async def __call__(self) -> AsyncIterator[None]:
+            yield
+
     funcs: list[tuple[Callable[[], object], str]] = [
-        (fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch")
+        (fetch, "fetch"), (stream, "stream"), (functools.partial(fetch), "fetch"), (Handler(), "Handler object"),
+        (Streamer(), "Streamer object"),
     ]
     for func, name in funcs:
-        with pytest.raises(
-            TypeError,
-            match=f"^call_in_executor\\(\\) runs synchronous functions in a worker thread, but .*{name}.* "
-            "is asynchronous: await it directly$",
-        ):
-            call_in_executor(func)  # type: ignore[unused-awaitable]  # it raises
+        for refused in (call_in_executor, threadpool):
+            with pytest.raises(
+                TypeError,
+                match=f"^{refused.__name__}\\(\\) runs synchronous functions in a worker thread, but .*{name}.* "
+                "is asynchronous: await it directly$",
+            ):
+                refused(func)  # it raises
+
+
+async def test_a_call_returning_a_coroutine_in_a_worker_is_a_type_error_and_the_coroutine_is_closed(
+    pool: ThreadPoolExecutor,
+) -> None:
+    # What the checks before the call cannot see: the coroutine, never awaited, must not warn so (-W error).
+    class Handler:
+        async def __call__(self) -> int:
+            return 1
+
+    message = (
+        "^the call returned a coroutine \\((.*\\.)?{}\\), which a worker thread cannot await: await it in the event loop instead$"
+    )
+    calls: list[tuple[Callable[[], object], str]] = [
+        (lambda: asyncio.sleep(0), "sleep"), (functools.partial(Handler()), "Handler.__call__")
+    ]
+    for func, name in calls:
+        with pytest.raises(TypeError, match=message.format(re.escape(name))):
+            await call_in_executor(func)
+        with pytest.raises(TypeError, match=message.format(re.escape(name))):
+            await threadpool(pool)(func)()
 
 
 def test_call_in_executor_needs_a_running_loop() -> None:
@@ -914,6 +998,23 @@ async def test_call_async_awaits_coroutines_and_awaitables_in_the_loop() -> None
 
     assert await asyncio.to_thread(call_async, loop, double, 21) == 42
     assert await asyncio.to_thread(call_async, loop, ready_future) == "ready"
+
+
+async def test_call_async_awaits_generator_based_coroutines_as_its_type_says() -> None:
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+
+    @types.coroutine
+    def triple(n: int) -> Generator[Any, None, int]:
+        yield from asyncio.sleep(0.001).__await__()
+        assert threading.get_ident() == loop_thread
+        return n * 3
+
+    def numbers() -> Iterator[int]:  # a plain generator is a plain result
+        yield 1
+
+    assert await asyncio.to_thread(call_async, loop, triple, 14) == 42
+    assert await asyncio.to_thread(lambda: list(call_async(loop, numbers))) == [1]
 
 
 async def test_call_async_raises_the_calls_exception_in_the_calling_thread() -> None:
@@ -977,3 +1078,55 @@ def test_call_async_raises_when_the_loop_stops_before_the_call_completes() -> No
             task.cancel()
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
+
+
+def test_call_async_that_gave_up_cancels_the_call_should_the_loop_run_again() -> None:
+    # A caller told that the call failed may retry it: the first call must not complete too.
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    effects: list[str] = []
+    gate = asyncio.Event()
+
+    async def write_once() -> None:
+        started.set()
+        await gate.wait()
+        effects.append("written")
+
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
+    threading.Timer(0.1, lambda: started.wait(10) and loop.call_soon_threadsafe(loop.stop)).start()
+    try:
+        with pytest.raises(RuntimeError, match="^the event loop stopped before the call_async\\(\\) call completed$"):
+            call_async(loop, write_once)
+    finally:
+        runner.join(10)
+
+    async def open_the_gate() -> None:
+        gate.set()
+        await asyncio.sleep(0.01)
+
+    loop.run_until_complete(open_the_gate())
+    assert effects == []
+    assert not asyncio.all_tasks(loop)
+    loop.close()
+
+
+def test_call_async_that_gave_up_on_a_loop_closed_meanwhile_raises_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The waiting thread first looks after a second, when the loop has long been stopped and closed.
+    monkeypatch.setattr(asyncio_extras.threads, "_LOOP_CHECK_INTERVAL", 1.0)
+    loop = asyncio.new_event_loop()
+    pending: asyncio.Future[None] = loop.create_future()  # no task: nothing to destroy pending
+
+    def run_then_close() -> None:
+        loop.run_forever()
+        loop.close()
+
+    runner = threading.Thread(target=run_then_close)
+    runner.start()
+    threading.Timer(0.1, loop.call_soon_threadsafe, (loop.stop,)).start()
+    try:
+        with pytest.raises(RuntimeError, match="^the event loop stopped before the call_async\\(\\) call completed$"):
+            call_async(loop, lambda: pending)
+    finally:
+        runner.join(10)
+    assert loop.is_closed()

@@ -10,7 +10,7 @@ an ignore that becomes unnecessary fails the check.
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar, assert_type, overload
 
@@ -199,6 +199,14 @@ async def test_blocks() -> None:
 
     if TYPE_CHECKING:
         with threadpool():  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues]
+            pass
+        # Any other executor gives the decorator alone: a block needs a thread of this process.
+        processes = ProcessPoolExecutor()
+        assert_type(await threadpool(processes)(digest)(b"ab"), int)
+        assert_type(await threadpool(executor=processes)(digest)(b"ab"), int)
+        async with threadpool(processes):  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues]
+            pass
+        async with threadpool(executor=processes):  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues]
             pass
 
 

@@ -1,8 +1,8 @@
 import asyncio
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
-from typing import ParamSpec, TypeVar, TypeVarTuple, overload
+from typing import ParamSpec, TypeVar, TypeVarTuple, overload, type_check_only
 
 __all__ = ("call_async", "call_in_executor", "threadpool")
 
@@ -15,9 +15,14 @@ _Ts = TypeVarTuple("_Ts")
 # Callable keeps overloads and binds like a function under @classmethod and
 # @staticmethod in both checkers. It cannot declare __wrapped__, so the
 # direct call in a worker thread goes through the undecorated function.
-class _Threadpool:
+@type_check_only
+class _Decorator:
     def __init__(self, executor: Executor | None) -> None: ...
     def __call__(self, func: Callable[_P, _R], /) -> Callable[_P, asyncio.Future[_R]]: ...
+
+# Only a thread pool (or the loop's default executor) runs a block: with any other executor,
+# threadpool() gives the decorator alone.
+class _Threadpool(_Decorator):
     async def __aenter__(self) -> None: ...
     async def __aexit__(
         self, typ: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
@@ -30,11 +35,17 @@ def threadpool(arg: Callable[_P, _R], /) -> Callable[_P, asyncio.Future[_R]]: ..
 @overload
 def threadpool(arg: Callable[_P, _R], /, *, executor: Executor | None) -> Callable[_P, asyncio.Future[_R]]: ...
 
-# An executor, or none for the loop's default: a decorator, and an `async with` block.
+# A thread pool, or none for the loop's default: a decorator, and an `async with` block...
 @overload
-def threadpool(arg: Executor | None = None, /) -> _Threadpool: ...
+def threadpool(arg: ThreadPoolExecutor | None = None, /) -> _Threadpool: ...
 @overload
-def threadpool(arg: None = None, /, *, executor: Executor | None) -> _Threadpool: ...
+def threadpool(arg: None = None, /, *, executor: ThreadPoolExecutor | None) -> _Threadpool: ...
+
+# ...any other executor: a decorator only.
+@overload
+def threadpool(arg: Executor, /) -> _Decorator: ...
+@overload
+def threadpool(arg: None = None, /, *, executor: Executor) -> _Decorator: ...
 
 # PEP 612 allows no keyword-only `executor` between *args and **kwargs, so:
 # positional arguments, with or without an executor...
