@@ -6,6 +6,8 @@ import functools
 import math
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -460,24 +462,43 @@ async def test_call_in_executor_works_with_a_process_pool(process_pool: ProcessP
     assert await call_in_executor(int, "z", base=36, executor=process_pool) == 35  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue]
 
 
+# The cluster runs in a process of its own. In this one, its scheduler would accept the
+# connections its worker opens whenever it needs another, which the leak check would take
+# for the test's; and its worker would print the ZeroDivisionError a test raises on purpose.
+_DASK_CLUSTER = """
+import sys
+import distributed
+
+with distributed.LocalCluster(
+    n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None,
+    scheduler_kwargs={"dashboard": False},
+) as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()  # until the tests are done with it
+"""
+
+
 @pytest.fixture(scope="module")
-def dask_executor() -> Iterator[Executor]:
+def dask_executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Executor]:
     """The executor of a dask.distributed client, on a cluster of one worker process, on loopback only.
 
     An optional integration: dask comes from the `integration` dependency group.
     """
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="dask comes from the integration dependency group")
+    log = tmp_path_factory.mktemp("dask") / "cluster.log"
     with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None,
-            scheduler_kwargs={"dashboard": False}
+        log.open("w") as cluster_log,
+        subprocess.Popen(
+            [sys.executable, "-c", _DASK_CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=cluster_log, text=True,
         ) as cluster,
-        distributed.Client(cluster) as client,
-        client.get_executor() as executor,
     ):
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        executor.submit(int).result()  # the client's threads start now, not in the first test using it
-        yield executor
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), log.read_text()
+        with distributed.Client(address) as client, client.get_executor() as executor:
+            executor.submit(int).result()  # the client's threads start now, not in the first test using it
+            yield executor
 
 
 async def test_call_in_executor_and_decorated_functions_run_on_a_dask_cluster(dask_executor: Executor) -> None:
