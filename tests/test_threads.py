@@ -479,12 +479,12 @@ with distributed.LocalCluster(
 
 
 @pytest.fixture(scope="module")
-def dask_executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Executor]:
-    """The executor of a dask.distributed client, on a cluster of one worker process, on loopback only.
+def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of a dask.distributed cluster of one worker process, on loopback only.
 
     An optional integration: dask comes from the `integration` dependency group.
     """
-    distributed = pytest.importorskip("distributed", reason="dask comes from the integration dependency group")
+    pytest.importorskip("distributed", reason="dask comes from the integration dependency group")
     log = tmp_path_factory.mktemp("dask") / "cluster.log"
     with (
         log.open("w") as cluster_log,
@@ -496,9 +496,20 @@ def dask_executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Executor
         assert cluster.stdout is not None
         address = cluster.stdout.readline().strip()
         assert address.startswith("tcp://127.0.0.1:"), log.read_text()
-        with distributed.Client(address) as client, client.get_executor() as executor:
-            executor.submit(int).result()  # the client's threads start now, not in the first test using it
-            yield executor
+        yield address
+
+
+@pytest.fixture
+def dask_executor(dask_scheduler: str) -> Iterator[Executor]:
+    """The executor of a client of that cluster, one per test.
+
+    A client opens another connection to the scheduler when it finds none free (seen during a
+    test's gather) and keeps it until it closes: here, in teardown, before the leak check.
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(dask_scheduler) as client, client.get_executor() as executor:
+        executor.submit(int).result()  # the client's threads start now, not in the test
+        yield executor
 
 
 async def test_call_in_executor_and_decorated_functions_run_on_a_dask_cluster(dask_executor: Executor) -> None:
