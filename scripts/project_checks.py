@@ -81,9 +81,9 @@ def typecheck_typetests(folder: Path, installed: bool = False) -> dict[str, tupl
     write_pyright_config(folder, include=["typetests"], stubPath="no-stubs-here" if installed else "stubs")
     # Side by side: each waits on its own process, and pyright's start-up is most of its time.
     with ThreadPoolExecutor(2) as pool:
-        mypy_report = pool.submit(capture, *mypy, "typetests", cwd=folder)
+        mypy_done = pool.submit(capture, *mypy, "typetests", cwd=folder)
         pyright_done = pool.submit(pyright_report, *pyright, cwd=folder)
-        return {"mypy": mypy_report.result(), "pyright": pyright_done.result()}
+        return {"mypy": mypy_done.result(), "pyright": pyright_done.result()}
 
 
 # --- the checks ---
