@@ -40,13 +40,13 @@ def _find_pyenv_pythons() -> None:
         found = shutil.which(name)
         if found is not None and Path(found).parent.name != "shims":
             continue
-        installed = [
-            path for path in Path.home().glob(f".pyenv/versions/{version}.*/bin/{name}")
-            if path.parent.parent.name.removeprefix(f"{version}.").isdigit()
-        ]
-        if installed:
-            newest = max(installed, key=lambda path: int(path.parent.parent.name.removeprefix(f"{version}.")))
-            os.environ["PATH"] = f"{newest.parent}{os.pathsep}{os.environ['PATH']}"
+        by_micro = {
+            int(micro): path
+            for path in Path.home().glob(f".pyenv/versions/{version}.*/bin/{name}")
+            if (micro := path.parent.parent.name.removeprefix(f"{version}.")).isdigit()
+        }
+        if by_micro:
+            os.environ["PATH"] = f"{by_micro[max(by_micro)].parent}{os.pathsep}{os.environ['PATH']}"
 
 
 _find_pyenv_pythons()
