@@ -1,18 +1,15 @@
 """Run the benchmarks with their anchors installed: ``python3 scripts/benchmarks.py [MODULE ...]``.
 
-The anchors (anyio, asyncer, ...) come from the `bench` dependency group,
-installed in `.venv-bench`; the library itself is imported from the source tree.
+This is nox's `bench` session on the interpreter running this script (``nox -s bench-3.14 -- file``
+runs them on another); the anchors (anyio, asyncer, ...) come from the `bench` dependency group,
+and the library itself is imported from the source tree.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
-import _venv
-from _venv import ROOT
+from check import nox
 
 if __name__ == "__main__":
-    _venv.require_python()
-    python = _venv.with_group("bench")
-    sys.exit(subprocess.run([python, "-m", "bench", *sys.argv[1:]], cwd=ROOT).returncode)
+    sys.exit(nox(["-s", f"bench-{sys.version_info.major}.{sys.version_info.minor}", "--", *sys.argv[1:]]))

@@ -7,6 +7,8 @@ import functools
 import math
 import os
 import re
+import subprocess
+import sys
 import threading
 import types
 import time
@@ -869,23 +871,53 @@ async def test_call_in_executor_works_with_a_process_pool(process_pool: ProcessP
     assert await call_in_executor(int, "z", base=36, executor=process_pool) == 35  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue]
 
 
+# The cluster runs in a process of its own. In this one, its scheduler would accept the
+# connections its worker opens whenever it needs another, which the leak check would take
+# for the test's; and its worker would print the ZeroDivisionError a test raises on purpose.
+_DASK_CLUSTER = """
+import sys
+import distributed
+
+with distributed.LocalCluster(
+    n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None,
+    scheduler_kwargs={"dashboard": False},
+) as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()  # until the tests are done with it
+"""
+
+
 @pytest.fixture(scope="module")
-def dask_executor() -> Iterator[Executor]:
-    """The executor of a dask.distributed client, on a cluster of one worker process, on loopback only.
+def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of a dask.distributed cluster of one worker process, on loopback only.
 
     An optional integration: dask comes from the `integration` dependency group.
     """
-    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="dask comes from the integration dependency group")
+    log = tmp_path_factory.mktemp("dask") / "cluster.log"
     with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None,
-            scheduler_kwargs={"dashboard": False}
+        log.open("w") as cluster_log,
+        subprocess.Popen(
+            [sys.executable, "-c", _DASK_CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=cluster_log, text=True,
         ) as cluster,
-        distributed.Client(cluster) as client,
-        client.get_executor() as executor,
     ):
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        executor.submit(int).result()  # the client's threads start now, not in the first test using it
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), log.read_text()
+        yield address
+
+
+@pytest.fixture
+def dask_executor(dask_scheduler: str) -> Iterator[Executor]:
+    """The executor of a client of that cluster, one per test.
+
+    A client opens another connection to the scheduler when it finds none free (seen during a
+    test's gather) and keeps it until it closes: here, in teardown, before the leak check.
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(dask_scheduler) as client, client.get_executor() as executor:
+        executor.submit(int).result()  # the client's threads start now, not in the test
         yield executor
 
 
