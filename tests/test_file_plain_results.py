@@ -6,8 +6,9 @@ files live where reads from the page cache that fail rather than wait
 (``preadv(..., RWF_NOWAIT)``) work, so that the wrapper's fast path is taken:
 tmpfs refuses them, and pytest's ``tmp_path`` may be on tmpfs.
 
-Private names patched here (the wrapper's read-ahead constants, wherever the
-read-ahead lives): ``_READ_AHEAD`` and ``_PIECES_PER_TURN``, in ``read_ahead_of``.
+Private names patched here, wherever the read-ahead lives, all in
+``read_ahead_of``: ``_READ_AHEAD`` (required), and where they exist
+``_PIECES_PER_TURN``, ``_LINES_PER_CALL`` and ``_BY_GENERATOR``.
 """
 
 import asyncio
@@ -90,12 +91,15 @@ class PageCacheReads:
 
 
 @contextlib.contextmanager
-def read_ahead_of(block: int, pieces_per_turn: int) -> Iterator[None]:
-    """Make the wrapper read ahead in blocks of ``block`` and yield the loop every ``pieces_per_turn`` pieces.
+def read_ahead_of(block: int, by_generator: bool) -> Iterator[None]:
+    """Make the wrapper read ahead in blocks of ``block``, and serve by an async generator or not.
 
     The only place private names are patched. Small blocks put every
     block boundary (a line longer than a block, a \\r\\n split over two,
-    a character split over two) within reach of short files.
+    a character split over two) within reach of short files; a turn of the
+    loop every few pieces, and few lines per call, put those boundaries in
+    reach too. Where the read-ahead serves by either of two iterator
+    protocols, whichever is cheaper on the running Python, both are tried.
     """
     modules = [
         module
@@ -103,11 +107,12 @@ def read_ahead_of(block: int, pieces_per_turn: int) -> Iterator[None]:
         if (module := _imported(name)) is not None and hasattr(module, "_READ_AHEAD")
     ]
     assert modules, "the read-ahead block size (_READ_AHEAD) moved: update read_ahead_of()"
+    values = {"_READ_AHEAD": block, "_PIECES_PER_TURN": 3, "_LINES_PER_CALL": 2, "_BY_GENERATOR": by_generator}
     with contextlib.ExitStack() as patches:
         for module in modules:
-            patches.enter_context(mock.patch.object(module, "_READ_AHEAD", block))
-            if hasattr(module, "_PIECES_PER_TURN"):
-                patches.enter_context(mock.patch.object(module, "_PIECES_PER_TURN", pieces_per_turn))
+            for name, value in values.items():
+                if hasattr(module, name):
+                    patches.enter_context(mock.patch.object(module, name, value))
         yield
 
 
@@ -317,7 +322,7 @@ async def test_a_line_longer_than_the_real_read_ahead_block_is_served_whole(disk
 #   file's result is an artifact of its buffer size. There, both first
 #   flush() and seek() to where they are (tell(), or the end of the file when
 #   tell() is disabled), then write: the comparison carries on from there.
-# * Text files, after a UnicodeDecodeError: the plain file has consumed the
+# * Text files, after a decoding error (UnicodeError): the plain file has consumed the
 #   whole chunk it failed to decode, so where it is, and goes on from, depends
 #   on its chunking. The program ends there (the error itself, and everything
 #   served before it, are compared; then both files are closed and compared).
@@ -329,6 +334,11 @@ async def test_a_line_longer_than_the_real_read_ahead_block_is_served_whole(disk
 # * Text files, seeking to a tell() cookie holding decoder state (above its
 #   low 64 bits, a pending \r say) and reading: CPython's own tell() then reads
 #   past a buffer (3.11 to 3.13), plain file or not; such seeks are skipped.
+# * Text files on 3.11 and 3.12, read(size), readline(), readlines() or
+#   next() after a write with nothing that flushes in between (flush, tell,
+#   seek, read() of all, truncate): TextIOWrapper reads without flushing the
+#   write first (gh-115059, fixed in 3.13), so it reads the bytes the write
+#   covers, and the write lands after them. There, both realign first too.
 # * Text files, an iteration step is compared with plain ``readline()``: it
 #   returns the same line as ``next()``, but ``next()`` disables ``tell()``
 #   until the end of the file, which the wrapper's iteration does not.
@@ -374,9 +384,9 @@ class Outcome:
 
     @classmethod
     def of_error(cls, error: BaseException) -> "Outcome":
-        if isinstance(error, UnicodeError):
-            # Its message counts bytes from where the decoder's input began, an artifact of chunking.
-            says: Any = (getattr(error, "reason", None), getattr(error, "object", b"")[error.start : error.end])  # type: ignore[attr-defined]
+        if isinstance(error, (UnicodeDecodeError, UnicodeEncodeError)):
+            # Its message counts from where the codec's input began, an artifact of chunking.
+            says: Any = (error.reason, error.object[error.start : error.end])
         else:
             says = str(error)
         return cls(error=type(error), says=says)
@@ -399,6 +409,8 @@ class Pair:
     # Text with a BOM: the plain file's encoder still thinks it is at the position it was opened at.
     encoder_at_open: bool = False
     read_since_open: bool = False
+    # Text: a write that reads on 3.11 and 3.12 would read past (see above).
+    written_unflushed: bool = False
     decode_failed: bool = False
 
 
@@ -510,7 +522,25 @@ async def realign(pair: Pair) -> None:
         assert_same(pair, "seek", await on_wrapper(pair, "seek", (wrapper.value,)), on_plain(pair, "seek", (plain.value,)))
     else:
         assert_same(pair, "seek", await on_wrapper(pair, "seek", (0, 2)), on_plain(pair, "seek", (0, 2)))
-    pair.decoded_ahead = pair.encoder_at_open = False
+    pair.decoded_ahead = pair.encoder_at_open = pair.written_unflushed = False
+
+
+READ_UNFLUSHED = sys.version_info < (3, 13)  # gh-115059
+
+
+def flushes(name: str, argument: Any) -> bool:
+    """Whether the plain text file flushes a pending write first, on every Python."""
+    all_of_it = name == "read" and (argument[0] is None or argument[0] < 0)
+    return all_of_it or name in ("flush", "tell", "seek", "seek_told", "truncate")
+
+
+def needs_realigning(pair: Pair, name: str, argument: Any) -> bool:
+    """Whether the plain text file's next result would be one of CPython's quirks documented above."""
+    if name in ("write", "writelines", "truncate") and pair.decoded_ahead:
+        return True
+    if name in ("write", "writelines") and pair.encoder_at_open and pair.read_since_open:
+        return True
+    return name in READS and not flushes(name, argument) and pair.written_unflushed and READ_UNFLUSHED
 
 
 async def step(pair: Pair, name: str, argument: Any) -> None:
@@ -521,9 +551,7 @@ async def step(pair: Pair, name: str, argument: Any) -> None:
         argument %= len(pair.told)
         if not binary and any(cookie >> 64 for cookie in pair.told[argument]):
             return  # decoder state in the cookie: see above
-    if name in ("write", "writelines", "truncate") and (
-        pair.decoded_ahead or (name != "truncate" and pair.encoder_at_open and pair.read_since_open)
-    ):
+    if not binary and needs_realigning(pair, name, argument):
         await realign(pair)
     wrapper = await on_wrapper(pair, name, argument)
     plain = on_plain(pair, name, argument)
@@ -533,13 +561,15 @@ async def step(pair: Pair, name: str, argument: Any) -> None:
     if binary:
         return
     if name in READS:
-        pair.decode_failed = plain.error is UnicodeDecodeError
+        pair.decode_failed = plain.error is not None and issubclass(plain.error, UnicodeError)
         pair.decoded_ahead = not at_the_end(name, argument, plain)
         pair.read_since_open = True
     elif name in ("seek", "seek_told"):
         pair.decoded_ahead = pair.encoder_at_open = False
-    elif name in ("write", "writelines"):
-        pair.encoder_at_open = False
+    if name in ("write", "writelines"):
+        pair.encoder_at_open, pair.written_unflushed = False, True
+    elif flushes(name, argument):
+        pair.written_unflushed = False
 
 
 async def run_program(scene: Scene, program: list[Operation], paths: tuple[Path, Path]) -> None:
@@ -560,19 +590,31 @@ async def run_program(scene: Scene, program: list[Operation], paths: tuple[Path,
     assert paths[0].read_bytes() == paths[1].read_bytes(), "the files differ once closed"
 
 
-def run(
-    scene: Scene, program: list[Operation], disk: Path, loop: str, block: int, reads: PageCacheReads
-) -> None:
+# Read-ahead blocks: a few bytes or characters, so that boundaries come often, or the real size.
+blocks = st.one_of(st.integers(1, 40), st.just(1 << 20))
+
+
+@dataclass
+class Setting:
+    """How the program runs: the event loop, the read-ahead block, the iterator protocol."""
+
+    loop: str
+    block: int
+    by_generator: bool
+
+
+settings_drawn = st.builds(Setting, loop=st.sampled_from(sorted(LOOPS)), block=blocks, by_generator=st.booleans())
+
+
+def run(scene: Scene, program: list[Operation], disk: Path, setting: Setting, reads: PageCacheReads) -> None:
     paths = (disk / "wrapper", disk / "plain")
-    with read_ahead_of(block, pieces_per_turn=3), reads.counted_as(scene.mode), asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+    with read_ahead_of(setting.block, setting.by_generator), reads.counted_as(scene.mode), asyncio.Runner(loop_factory=LOOPS[setting.loop]) as runner:
         runner.run(run_program(scene, program, paths))
 
 
 # --- what the programs are made of ---
 
 small = st.integers(0, 24)
-# Read-ahead blocks: a few bytes or characters, so that boundaries come often, or the real size.
-blocks = st.one_of(st.integers(1, 40), st.just(1 << 20))
 sizes = st.one_of(st.just(-1), small)
 
 
@@ -697,10 +739,10 @@ def fast_path_proof(reads: PageCacheReads) -> None:
 def test_text_files_behave_like_the_plain_file(disk: Path, uvloop_ready: None) -> None:
     reads = PageCacheReads()
 
-    @given(scene=text_scenes(), data=st.data(), loop=st.sampled_from(sorted(LOOPS)), block=blocks)
-    def check(scene: Scene, data: st.DataObject, loop: str, block: int) -> None:
+    @given(scene=text_scenes(), data=st.data(), setting=settings_drawn)
+    def check(scene: Scene, data: st.DataObject, setting: Setting) -> None:
         program = data.draw(operations(False, text_written), label="program")
-        run(scene, program, disk, loop, block, reads)
+        run(scene, program, disk, setting, reads)
 
     check()
 
@@ -708,10 +750,10 @@ def test_text_files_behave_like_the_plain_file(disk: Path, uvloop_ready: None) -
 def test_binary_files_behave_like_the_plain_file_and_take_the_page_cache_path(disk: Path, uvloop_ready: None) -> None:
     reads = PageCacheReads()
 
-    @given(scene=binary_scenes(), data=st.data(), loop=st.sampled_from(sorted(LOOPS)), block=blocks)
-    def check(scene: Scene, data: st.DataObject, loop: str, block: int) -> None:
+    @given(scene=binary_scenes(), data=st.data(), setting=settings_drawn)
+    def check(scene: Scene, data: st.DataObject, setting: Setting) -> None:
         program = data.draw(operations(True, binary_written), label="program")
-        run(scene, program, disk, loop, block, reads)
+        run(scene, program, disk, setting, reads)
 
     check()
     fast_path_proof(reads)
