@@ -751,27 +751,29 @@ text_written = st.text("ab é€\n\r\udcff", max_size=12)
 binary_written = st.binary(max_size=12) | st.sampled_from([b"\n", b"X\r\n", b"line\n"])
 
 
-def test_text_files_behave_like_the_plain_file(disk: Path, uvloop_ready: None) -> None:
+def explore(disk: Path, scenes: st.SearchStrategy[Scene], written: st.SearchStrategy[Any]) -> PageCacheReads:
+    """Run the programs hypothesis draws; return the reads from the page cache they made."""
     reads = PageCacheReads()
+    examples = 0
 
-    @given(scene=text_scenes(), data=st.data(), setting=settings_drawn)
+    @given(scene=scenes, data=st.data(), setting=settings_drawn)
     def check(scene: Scene, data: st.DataObject, setting: Setting) -> None:
-        program = data.draw(operations(False, text_written), label="program")
+        nonlocal examples
+        examples += 1
+        program = data.draw(operations(scene.binary, written), label="program")
         run(scene, program, disk, setting, reads)
 
     check()
+    print(f"{examples} programs; reads from the page cache that gave data, by mode: {dict(reads.by_mode)}", file=sys.stderr)
+    return reads
+
+
+def test_text_files_behave_like_the_plain_file(disk: Path, uvloop_ready: None) -> None:
+    explore(disk, text_scenes(), text_written)
 
 
 def test_binary_files_behave_like_the_plain_file_and_take_the_page_cache_path(disk: Path, uvloop_ready: None) -> None:
-    reads = PageCacheReads()
-
-    @given(scene=binary_scenes(), data=st.data(), setting=settings_drawn)
-    def check(scene: Scene, data: st.DataObject, setting: Setting) -> None:
-        program = data.draw(operations(True, binary_written), label="program")
-        run(scene, program, disk, setting, reads)
-
-    check()
-    print(f"reads from the page cache that gave data, by mode: {dict(reads.by_mode)}", file=sys.stderr)
+    reads = explore(disk, binary_scenes(), binary_written)
     needs_page_cache_reads(disk)
     # Read-only binary files serve lines and chunks from the page cache, without a hop.
     assert reads.by_mode["rb"] > 0, f"the page-cache path was never taken: {dict(reads.by_mode)}"
