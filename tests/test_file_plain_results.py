@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
@@ -29,7 +30,7 @@ from unittest import mock
 
 import pytest
 import uvloop
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from asyncio_extras import AsyncFileWrapper, open_async
@@ -255,50 +256,68 @@ async def test_chunks_after_readlines_with_a_hint_go_on_from_there(disk: Path, c
             assert chunks == list(iter(lambda: plain.read(chunk_size), ""))
 
 
-def counting_opener() -> tuple[list[str], Any]:
-    opened: list[str] = []
+class HeldOpener:
+    """An ``opener`` that counts the files it opens and holds each open until released.
 
-    def opener(path: str, flags: int) -> int:
-        opened.append(path)
+    While the first open is held, every task that enters the wrapper gets as
+    far as it can: whether the file opens once does not depend on timing.
+    """
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+        self.released = threading.Event()
+
+    def __call__(self, path: str, flags: int) -> int:
+        self.opened.append(path)
+        self.released.wait()
         return os.open(path, flags, 0o666)
 
-    return opened, opener
+    async def release_soon(self) -> None:
+        for _ in range(5):  # turns of the loop in which every task that entered runs on
+            await asyncio.sleep(0)
+        self.released.set()
 
 
 async def test_two_tasks_entering_one_unopened_wrapper_share_one_file(disk: Path) -> None:
     path, _ = twins(disk, b"first\nsecond\n")
-    opened, opener = counting_opener()
+    opener = HeldOpener()
     wrapper = open_async(path, opener=opener)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        first, second = await asyncio.gather(wrapper.__aenter__(), wrapper.__aenter__())
+        try:
+            first, second, _ = await asyncio.gather(wrapper.__aenter__(), wrapper.__aenter__(), opener.release_soon())
+        finally:
+            opener.released.set()
         gc.collect()  # a file object opened twice and dropped warns here
     assert first is second is wrapper
-    assert opened == [str(path)]
+    assert opener.opened == [str(path)]
     assert not [warning for warning in caught if issubclass(warning.category, ResourceWarning)]
     assert not first.closed
     assert [await first.readline(), await second.readline()] == ["first\n", "second\n"]
     await wrapper.close()
 
 
-async def test_two_tasks_awaiting_one_unopened_wrapper_both_read_from_one_file(disk: Path) -> None:
+async def test_two_tasks_awaiting_one_unopened_wrapper_both_get_it_open(disk: Path) -> None:
     path, _ = twins(disk, b"first\nsecond\n")
-    opened, opener = counting_opener()
+    opener = HeldOpener()
     wrapper = open_async(path, opener=opener)
 
-    async def read_a_line() -> str:
-        f = await wrapper
-        line: str = await f.readline()
-        return line
+    async def open_it() -> AsyncFileWrapper[Any]:
+        return await wrapper
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        lines = await asyncio.gather(read_a_line(), read_a_line())
+        try:
+            first, second, _ = await asyncio.gather(open_it(), open_it(), opener.release_soon())
+        finally:
+            opener.released.set()
         gc.collect()
-    await wrapper.close()
-    assert opened == [str(path)]
-    assert sorted(lines) == ["first\n", "second\n"]
+    assert first is second is wrapper
+    assert opener.opened == [str(path)]
     assert not [warning for warning in caught if issubclass(warning.category, ResourceWarning)]
+    # One call at a time, as on the plain file (a text file's calls from two threads at once may interleave).
+    assert [await first.readline(), await second.readline()] == ["first\n", "second\n"]
+    await wrapper.close()
 
 
 async def test_a_line_longer_than_the_real_read_ahead_block_is_served_whole(disk: Path) -> None:
@@ -555,8 +574,8 @@ async def step(pair: Pair, name: str, argument: Any) -> None:
     if name == "seek_told":
         if not pair.told:
             return
-        argument = int(argument) % len(pair.told)
-        if not binary and any(cookie >> 64 for cookie in pair.told[argument]):
+        index = argument = int(argument) % len(pair.told)
+        if not binary and any(cookie >> 64 for cookie in pair.told[index]):
             return  # decoder state in the cookie: see above
     if not binary and needs_realigning(pair, name, argument):
         event("text: realigned before a quirk of CPython's")
@@ -768,10 +787,16 @@ def explore(disk: Path, scenes: st.SearchStrategy[Scene], written: st.SearchStra
     return reads
 
 
+# The guard against hangs grows with the examples drawn: 120 s for every 150 (a soak draws 5,000).
+guard_against_hangs = pytest.mark.timeout(120 * max(1, settings().max_examples // 150))
+
+
+@guard_against_hangs
 def test_text_files_behave_like_the_plain_file(disk: Path, uvloop_ready: None) -> None:
     explore(disk, text_scenes(), text_written)
 
 
+@guard_against_hangs
 def test_binary_files_behave_like_the_plain_file_and_take_the_page_cache_path(disk: Path, uvloop_ready: None) -> None:
     reads = explore(disk, binary_scenes(), binary_written)
     needs_page_cache_reads(disk)
