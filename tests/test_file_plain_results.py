@@ -474,6 +474,11 @@ def assert_same_text_position(pair: Pair, wrapper_cookie: int, plain_cookie: int
 
 async def on_wrapper(pair: Pair, name: str, argument: Any) -> Outcome:
     f = pair.wrapper
+    if name == "restart":  # a new async for, or chunk loop, from here
+        await closed(pair.lines)
+        await closed(pair.chunks)
+        pair.lines = pair.chunks = None
+        return Outcome()
     try:
         if name == "line":
             if pair.lines is None:
@@ -510,6 +515,8 @@ async def on_wrapper(pair: Pair, name: str, argument: Any) -> Outcome:
 
 def on_plain(pair: Pair, name: str, argument: Any) -> Outcome:
     f = pair.plain
+    if name == "restart":  # the plain file's iteration is its position: nothing to restart
+        return Outcome()
     try:
         if name == "line":
             line = next(f) if pair.scene.binary else f.readline()
@@ -708,8 +715,9 @@ def operations(binary: bool, written: st.SearchStrategy[Any]) -> st.SearchStrate
     )
     # A read by the file first, so that its buffer holds what the write then covers.
     partly = st.one_of(st.tuples(st.just("read"), st.tuples(small)), st.tuples(st.just("readline"), st.tuples(sizes)))
-    rewrite = st.tuples(partly, overwrites, back, serving).map(
-        lambda rwbs: [rwbs[0], ("tell", ()), rwbs[1], rwbs[2], *rwbs[3]]
+    restart = st.sampled_from([[], [("restart", None)]])
+    rewrite = st.tuples(partly, overwrites, back, restart, serving).map(
+        lambda rwbrs: [rwbrs[0], ("tell", ()), rwbrs[1], rwbrs[2], *rwbrs[3], *rwbrs[4]]
     )
     append = st.tuples(overwrites, serving).map(lambda ws: [("seek", (0,)), ws[0], *ws[1]])
     pieces = st.one_of(
