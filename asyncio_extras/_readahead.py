@@ -77,6 +77,7 @@ import enum
 import io
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor
@@ -258,11 +259,15 @@ class ReadAhead:
         self.start = 0
         self.end = 0
         self.error: Exception | None = None
+        # Held by every operation on the file, whoever started it (see the invariants). Reentrant:
+        # a file whose own call comes back to the wrapper in its thread (a generator given to
+        # writelines() that tells, say) goes on as the plain file would, instead of waiting for itself.
+        self.lock = threading.RLock()
         # The page cache may be read for this file (see the invariants).
         self.text = isinstance(file, io.TextIOWrapper)  # what open() gives in text modes
         self.cacheable = _NOWAIT is not None and not self.text and file.seekable() and not file.writable()
 
-    # --- in the event-loop thread ---
+    # --- in the event-loop thread, under the lock taken without waiting ---
 
     def holds(self, kind: Kind) -> bool:
         """Whether pieces of ``kind`` are left to serve."""
@@ -287,7 +292,8 @@ class ReadAhead:
         if not self.cacheable:
             return None
         if self.held is Held.CACHED:
-            position = self.start + self._consumed() if self._unserved_count() else self.end
+            unserved = self._unserved_count()
+            position = self.start + self._consumed(len(self.pieces) - unserved) if unserved else self.end
         elif self.held is Held.NOTHING or (self.held is Held.READ and self.error is None and not self._unserved_count()):
             position = self.file.tell()  # past any pieces read by the worker, all of them served
         else:
@@ -299,35 +305,42 @@ class ReadAhead:
         self._hold(Held.CACHED, kind, pieces, position, end=position + read)
         return read
 
-    # --- in the worker thread ---
+    # --- in a worker thread, under the lock ---
 
     def refill(self, kind: Kind) -> bool:
-        """Give back, then read the next pieces of ``kind`` ahead; return False at the end of the file.
+        """Once no other operation runs on the file, read the next pieces of ``kind`` ahead; return False at its end.
 
-        Raise what the plain call raises where that call is the first to make.
+        Pieces of ``kind`` held already are the next ones: a refill whose
+        task was cancelled read them meanwhile, say. Other pieces are given
+        back first. Raise what the plain call raises where that call is the first to make.
         """
-        self.give_back()
-        file = self.file
-        start = self._position()
-        if start is None:
-            pieces = kind.one(file)
-            self._hold(Held.PAST, kind, pieces)
+        with self.lock:
+            if self.holds(kind):
+                return True
+            self.give_back()
+            file = self.file
+            start = self._position()
+            if start is None:
+                pieces = kind.one(file)
+                self._hold(Held.PAST, kind, pieces)
+                return bool(pieces)
+            pieces, error = kind.block(file, start)
+            if error is not None and not pieces:
+                raise error  # where the plain file raises it; nothing to give back
+            self._hold(Held.READ, kind, pieces, start, error)
             return bool(pieces)
-        pieces, error = kind.block(file, start)
-        if error is not None and not pieces:
-            raise error  # where the plain file raises it; nothing to give back
-        self._hold(Held.READ, kind, pieces, start, error)
-        return bool(pieces)
 
     def give_back(self) -> None:
-        """Put the file at the position, holding nothing."""
+        """Put the file at the position, holding nothing; the caller holds the lock."""
         held, kind, start = self.held, self.kind, self.start
         if held is Held.NOTHING:
             return
-        unserved = self._unserved_count()
+        # The event-loop thread serves pieces without the lock, a next() of the iterator each: taking
+        # the rest in one step, which no next() can come between, stops it and tells what it served.
+        unserved = len(list(self.unserved))
         served = len(self.pieces) - unserved
         all_read_served = held is Held.READ and not unserved and self.error is None
-        consumed = 0 if held is Held.PAST or all_read_served or self.text else self._consumed()
+        consumed = 0 if held is Held.PAST or all_read_served or self.text else self._consumed(served)
         self._hold(Held.NOTHING, None, [])
         if held is Held.PAST or all_read_served:
             return  # the file is just past what was served
@@ -359,9 +372,9 @@ class ReadAhead:
     def _unserved_count(self) -> int:
         return length_hint(self.unserved)
 
-    def _consumed(self) -> int:
-        """The bytes or characters of the pieces served."""
-        return sum(map(len, self.pieces[: len(self.pieces) - self._unserved_count()]))
+    def _consumed(self, served: int) -> int:
+        """The bytes or characters of the first ``served`` pieces."""
+        return sum(map(len, self.pieces[:served]))
 
     def _position(self) -> int | None:
         """Return the file's tell(), or None where reading ahead from it could not be given back.
@@ -419,30 +432,42 @@ class Pieces:
     async def _next_batch(self) -> Any:
         ahead, kind = self._ahead, self._kind
         while True:
-            if self._pieces_since_turn >= _PIECES_PER_TURN or self._bytes_since_turn >= _READ_AHEAD:
+            if self._turn_due():
                 self._pieces_since_turn = self._bytes_since_turn = 0
                 await asyncio.sleep(0)  # a turn as often as hops would give one
-            if ahead.holds(kind):
-                # A batch of at most the pieces left before the loop's next turn, counted when it begins.
-                room = _PIECES_PER_TURN - self._pieces_since_turn
-                self._pieces_since_turn += min(room, length_hint(ahead.unserved))
-                batch = islice(ahead.unserved, room)
-                self._batch = map(bytes, batch) if kind.binary and isinstance(kind, Chunks) else batch
-                piece = next(self._batch, None)
-                if piece is not None:  # (None where given back meanwhile)
-                    return piece
-                continue
-            if ahead.raises(kind):
-                raise ahead.take_error()
-            read = ahead.refill_from_cache(kind)
-            if read is None:
-                more = await submit(asyncio.get_running_loop(), self._executor, ahead.refill, (kind,), {})
-                self._pieces_since_turn = self._bytes_since_turn = 0  # the hop gave the loop its turn
-            else:
-                more = bool(read)
-                self._bytes_since_turn += read
+            read: int | None = None
+            if ahead.lock.acquire(blocking=False):  # never waits: see the invariants
+                try:
+                    if not ahead.holds(kind):
+                        if ahead.raises(kind):
+                            raise ahead.take_error()
+                        read = ahead.refill_from_cache(kind)
+                        self._bytes_since_turn += read or 0
+                    if ahead.holds(kind) and not self._turn_due():
+                        return self._serve()
+                finally:
+                    ahead.lock.release()
+                if read == 0:
+                    raise StopAsyncIteration
+                if read is not None:
+                    continue  # to the loop's turn, then the pieces
+            # The worker reads the next pieces: what the page cache does not hold, or all of them while another
+            # operation runs on the file, after which they come.
+            more = await submit(asyncio.get_running_loop(), self._executor, ahead.refill, (kind,), {})
+            self._pieces_since_turn = self._bytes_since_turn = 0  # the hop gave the loop its turn
             if not more:
                 raise StopAsyncIteration
+
+    def _turn_due(self) -> bool:
+        return self._pieces_since_turn >= _PIECES_PER_TURN or self._bytes_since_turn >= _READ_AHEAD
+
+    def _serve(self) -> Any:
+        """Serve the first piece of a batch of at most those left before the loop's next turn; the lock is held."""
+        unserved, room = self._ahead.unserved, _PIECES_PER_TURN - self._pieces_since_turn
+        self._pieces_since_turn += min(room, length_hint(unserved))  # counted when the batch begins
+        batch = islice(unserved, room)
+        self._batch = map(bytes, batch) if self._kind.binary and isinstance(self._kind, Chunks) else batch
+        return next(self._batch)
 
 
 def serve(ahead: ReadAhead, kind: Kind, executor: Executor | None) -> AsyncIterator[Any]:

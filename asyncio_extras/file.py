@@ -254,11 +254,12 @@ class AsyncFileWrapper(Generic[AnyStr]):
 
     def _close(self) -> None:
         if self._ahead is not None:
-            try:
-                self._ahead.file.close()
-            finally:
-                # What was read ahead goes with the file, so that reading on fails as the file's own reads do.
-                self._ahead.drop()
+            with self._ahead.lock:  # once no other operation runs on the file (see _readahead)
+                try:
+                    self._ahead.file.close()
+                finally:
+                    # What was read ahead goes with the file, so that reading on fails as the file's own reads do.
+                    self._ahead.drop()
 
     def _opened(self) -> IO[Any]:
         if self._ahead is None:
@@ -276,5 +277,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
 
     def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
         file = self._opened()
-        cast(ReadAhead, self._ahead).give_back()
-        return _in_pieces.apply(file, method, args)
+        ahead = cast(ReadAhead, self._ahead)
+        with ahead.lock:  # once no other operation runs on the file, whoever started it (see _readahead)
+            ahead.give_back()
+            return _in_pieces.apply(file, method, args)
