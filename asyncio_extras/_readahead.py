@@ -43,10 +43,23 @@ Invariants, held by every method:
 - The page cache is read only in files the process cannot write through
   this file object: a write pending in a buffered writer, or one made by
   ``"a"`` mode at the end of the file, is never beneath what is served.
-- The state changes in the worker thread (refills, giving back, closing),
-  or in the event-loop thread while no worker call on the file runs
-  (serving, page-cache refills): the wrapper makes one call on a file at a
-  time, and overlapping calls from several tasks share its position.
+- One operation on the file at a time, whoever started it. Every operation
+  (a wrapped call, a refill, closing) runs in a worker thread by ``call``,
+  holding ``lock`` from before it gives back to its end: one that comes
+  while another runs waits for it in its thread, also where the task that
+  awaited the other was cancelled and went on (a thread cannot be
+  interrupted). One whose task gave up on it before it took the lock never
+  runs, as a call still queued in the executor does not: a later call may
+  have run meanwhile. Calls that overlap, from several tasks, thus run
+  whole, one after another.
+- The event-loop thread never waits for the lock. It tries it for what it
+  does with the state (making a batch to serve, a page-cache refill,
+  raising a held error) and, where an operation holds it, leaves the work to
+  a refill in the worker, which comes after that operation. The pieces of a
+  batch are served without the lock, a ``next()`` of the pieces' iterator
+  each: giving back takes the rest of that iterator in one step (``list()``,
+  a C call no ``next()`` can come between under the GIL), which stops the
+  serving and tells what it served.
 - A fresh list per block: an iterator over an older block's pieces, given
   back (cleared) or served, gives nothing more.
 
@@ -79,7 +92,7 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from functools import partial
 from itertools import islice
@@ -305,38 +318,55 @@ class ReadAhead:
         self._hold(Held.CACHED, kind, pieces, position, end=position + read)
         return read
 
-    # --- in a worker thread, under the lock ---
+    # --- operations on the file, one at a time ---
+
+    def call(self, executor: Executor | None, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """Make ``func(*args)`` an operation on the file (see the invariants), where ``call_in_worker`` would."""
+        loop = asyncio._get_running_loop()
+        if loop is None:  # a worker thread already
+            return self._alone(func, args, None)
+        given_up: list[bool] = []  # a flag the worker thread reads
+        future = submit(loop, executor, self._alone, (func, args, given_up), {})
+        future.add_done_callback(partial(_note_if_cancelled, given_up))
+        return future
+
+    def _alone(self, func: Callable[..., Any], args: tuple[Any, ...], given_up: list[bool] | None) -> Any:
+        with self.lock:
+            # Its task gave up on it and went on: a later call may have run already, which it must not follow.
+            if given_up:
+                return None
+            return func(*args)
+
+    # --- in a worker thread, within an operation ---
 
     def refill(self, kind: Kind) -> bool:
-        """Once no other operation runs on the file, read the next pieces of ``kind`` ahead; return False at its end.
+        """Read the next pieces of ``kind`` ahead; return False at the end of the file.
 
-        Pieces of ``kind`` held already are the next ones: a refill whose
-        task was cancelled read them meanwhile, say. Other pieces are given
-        back first. Raise what the plain call raises where that call is the first to make.
+        Pieces of ``kind`` held already are the next ones (a refill whose task
+        was cancelled read them, or another iterator's). Other pieces are given back first. Raise what the
+        plain call raises where that call is the first to make.
         """
-        with self.lock:
-            if self.holds(kind):
-                return True
-            self.give_back()
-            file = self.file
-            start = self._position()
-            if start is None:
-                pieces = kind.one(file)
-                self._hold(Held.PAST, kind, pieces)
-                return bool(pieces)
-            pieces, error = kind.block(file, start)
-            if error is not None and not pieces:
-                raise error  # where the plain file raises it; nothing to give back
-            self._hold(Held.READ, kind, pieces, start, error)
+        if self.holds(kind):
+            return True
+        self.give_back()
+        file = self.file
+        start = self._position()
+        if start is None:
+            pieces = kind.one(file)
+            self._hold(Held.PAST, kind, pieces)
             return bool(pieces)
+        pieces, error = kind.block(file, start)
+        if error is not None and not pieces:
+            raise error  # where the plain file raises it; nothing to give back
+        self._hold(Held.READ, kind, pieces, start, error)
+        return bool(pieces)
 
     def give_back(self) -> None:
-        """Put the file at the position, holding nothing; the caller holds the lock."""
+        """Put the file at the position, holding nothing."""
         held, kind, start = self.held, self.kind, self.start
         if held is Held.NOTHING:
             return
-        # The event-loop thread serves pieces without the lock, a next() of the iterator each: taking
-        # the rest in one step, which no next() can come between, stops it and tells what it served.
+        # The event-loop thread serves pieces without the lock (see the invariants).
         unserved = len(list(self.unserved))
         served = len(self.pieces) - unserved
         all_read_served = held is Held.READ and not unserved and self.error is None
@@ -453,7 +483,7 @@ class Pieces:
                     continue  # to the loop's turn, then the pieces
             # The worker reads the next pieces: what the page cache does not hold, or all of them while another
             # operation runs on the file, after which they come.
-            more = await submit(asyncio.get_running_loop(), self._executor, ahead.refill, (kind,), {})
+            more = await ahead.call(self._executor, ahead.refill, (kind,))
             self._pieces_since_turn = self._bytes_since_turn = 0  # the hop gave the loop its turn
             if not more:
                 raise StopAsyncIteration
@@ -474,6 +504,11 @@ def serve(ahead: ReadAhead, kind: Kind, executor: Executor | None) -> AsyncItera
     """Return an async iterator over the pieces of ``kind``, by the cheapest async-for protocol on this Python."""
     pieces = Pieces(ahead, kind, executor)
     return pieces.generated() if _BY_GENERATOR else pieces
+
+
+def _note_if_cancelled(given_up: list[bool], future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        given_up.append(True)
 
 
 def _read_cached(file: IO[Any], into: bytearray, position: int) -> tuple[int, bool] | None:

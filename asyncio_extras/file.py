@@ -156,7 +156,7 @@ class AsyncFileWrapper(Generic[AnyStr]):
 
     def close(self) -> Any:
         """Close the file (if it was opened), in the worker thread; a no-op when closed already."""
-        closing: object = call_in_worker(self._executor, self._close, (), {})
+        closing: object = self._operation(self._close, ())
         if isinstance(closing, asyncio.Future):
             # Shielded: cancelling the caller must not keep a queued close from running.
             return asyncio.shield(cast("asyncio.Future[None]", closing))
@@ -254,12 +254,11 @@ class AsyncFileWrapper(Generic[AnyStr]):
 
     def _close(self) -> None:
         if self._ahead is not None:
-            with self._ahead.lock:  # once no other operation runs on the file (see _readahead)
-                try:
-                    self._ahead.file.close()
-                finally:
-                    # What was read ahead goes with the file, so that reading on fails as the file's own reads do.
-                    self._ahead.drop()
+            try:
+                self._ahead.file.close()
+            finally:
+                # What was read ahead goes with the file, so that reading on fails as the file's own reads do.
+                self._ahead.drop()
 
     def _opened(self) -> IO[Any]:
         if self._ahead is None:
@@ -273,11 +272,18 @@ class AsyncFileWrapper(Generic[AnyStr]):
         return file
 
     def _in_worker(self, method: str, *args: Any) -> Any:
-        return call_in_worker(self._executor, self._apply, (method, args), {})
+        return self._operation(self._apply, (method, args))
+
+    def _operation(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """Make ``func(*args)`` in the worker thread once no other operation runs on the file (see _readahead).
+
+        Before the file is open, a plain call: one that fails, or closes nothing.
+        """
+        if self._ahead is None:
+            return call_in_worker(self._executor, func, args, {})
+        return self._ahead.call(self._executor, func, args)
 
     def _apply(self, method: str, args: tuple[Any, ...]) -> Any:
         file = self._opened()
-        ahead = cast(ReadAhead, self._ahead)
-        with ahead.lock:  # once no other operation runs on the file, whoever started it (see _readahead)
-            ahead.give_back()
-            return _in_pieces.apply(file, method, args)
+        cast(ReadAhead, self._ahead).give_back()
+        return _in_pieces.apply(file, method, args)
