@@ -207,7 +207,7 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
 
     def close(self) -> Any:
         """Close the file (if it was opened), in the worker thread; a no-op when closed already."""
-        closing: object = call_in_worker(self._executor, self._close, (), {})
+        closing: object = self._operation(self._close, ())
         if isinstance(closing, asyncio.Future):
             # Shielded: cancelling the caller must not keep a queued close from running.
             return asyncio.shield(cast("asyncio.Future[None]", closing))
@@ -223,8 +223,26 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
         first: a seek, and in a text file a read of what was served since the
         position it seeks to. Take it in a worker thread (``async with
         threadpool():``), or where no iteration has read ahead.
+
+        :raises RuntimeError: in the event-loop thread, while an operation on
+            the file still runs in a worker thread (one whose task was
+            cancelled, say): the loop must not wait for it
         """
-        return self._given_back()
+        lock = self._ahead.lock if self._ahead is not None else None
+        if lock is None:
+            return self._given_back()  # which raises: not open yet
+        if asyncio._get_running_loop() is None:
+            with lock:
+                return self._given_back()
+        if not lock.acquire(blocking=False):
+            raise RuntimeError(
+                "an operation on the file still runs in a worker thread: await the wrapper's calls, "
+                "or take wrapped in a worker thread (async with threadpool():), where it waits for them"
+            )
+        try:
+            return self._given_back()
+        finally:
+            lock.release()
 
     @property
     def raw(self) -> Any:
@@ -401,7 +419,16 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
         return cast(TextIO, file)
 
     def _in_worker(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return call_in_worker(self._executor, self._apply, (method, args, kwargs), {})
+        return self._operation(self._apply, (method, args, kwargs))
+
+    def _operation(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """Make ``func(*args)`` in the worker thread once no other operation runs on the file (see _readahead).
+
+        Before the file is open, a plain call: one that fails, or closes nothing.
+        """
+        if self._ahead is None:
+            return call_in_worker(self._executor, func, args, {})
+        return self._ahead.call(self._executor, func, args)
 
     def _apply(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return _in_pieces.apply(self._given_back(), method, args, kwargs)

@@ -125,6 +125,33 @@ async def test_wrapped_gives_back_what_iteration_read_ahead(path: Path, mode: st
             assert wrapper.wrapped.read() == rest
 
 
+async def test_wrapped_waits_for_an_operation_in_a_worker_only_in_a_worker_thread(path: Path) -> None:
+    async with open_async(path, "rb") as wrapper:
+        # The lock every operation on the file holds (a private name: the stubs do not declare it).
+        lock: threading.RLock = getattr(wrapper, "_ahead").lock
+        holding, release = threading.Event(), threading.Event()
+
+        def operation_in_a_worker() -> None:  # as a call whose task was cancelled goes on in its thread
+            with lock:
+                holding.set()
+                release.wait(10)
+
+        worker = threading.Thread(target=operation_in_a_worker)
+        worker.start()
+        holding.wait(10)
+        try:
+            # The loop thread must never wait for it: a clear error instead.
+            with pytest.raises(RuntimeError, match="^an operation on the file still runs in a worker thread: "):
+                _ = wrapper.wrapped
+            waiting = asyncio.ensure_future(asyncio.to_thread(lambda: wrapper.wrapped.read()))
+            await asyncio.sleep(0.05)
+            assert not waiting.done()  # a worker thread waits for the operation to end
+        finally:
+            release.set()
+            worker.join()
+        assert await waiting == CONTENT
+
+
 async def test_reconfigure_runs_in_the_worker_and_changes_only_what_it_is_given(path: Path) -> None:
     async with open_async(path, "r", encoding="utf-8", newline="\n") as wrapper:
         await wrapper.reconfigure(line_buffering=True)
