@@ -1,9 +1,9 @@
 """The documentation: its examples run, print what the page says and type-check; the built site shows the stubs.
 
-The site is built with MkDocs in strict mode (a warning fails the build);
-the tests that need MkDocs or the type checkers run where they are installed
-(the check suite's environment), and are skipped in the bare test
-environments of the other Python versions.
+The site is built with MkDocs in strict mode (a warning fails the build).
+These tests need MkDocs, both type checkers and (for the layout check)
+Debian's chromium: the nox session `docs` has them and runs this file; the
+`tests-3.X` sessions leave it out.
 """
 
 import ast
