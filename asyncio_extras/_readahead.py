@@ -2,9 +2,9 @@
 
 Pieces (lines, or chunks of one size) are read in blocks of about
 ``_READ_AHEAD`` bytes or characters by the worker thread or, in read-only
-binary files that ``open()`` gives, from the page cache in the event-loop
-thread, and served from memory; every other call on the file first gives back what was read ahead
-and not served. Terms:
+binary files that ``open()`` gives, of ``_CACHED_BLOCK`` bytes from the page
+cache in the event-loop thread, and served from memory; every other call on
+the file first gives back what was read ahead and not served. Terms:
 
 - A *kind* of piece is the plain call that gives one: ``readline()`` for
   lines, ``read(size)`` for chunks. Two iterators of one kind share what
@@ -85,13 +85,19 @@ a loaded 2-core machine, CPU time, 500,000 lines):
   writable files about 15 % on lines and 1.7 times on 64 KiB chunks.
 - One lock per file, taken by each operation in its worker thread and tried
   by the event-loop thread once per batch or page-cache read, never per
-  piece served. Side by side, chunks of 4 KiB from the page cache cost what
-  they did without it (3.6 to 3.8 times a plain read loop either way), and
-  64 KiB ones about 3 % more (1.90 against 1.85 times, within the noise);
-  ``acquire(False)`` there, as ``blocking=False`` measured twice the cost.
+  piece served. Side by side, when the page cache was read a chunk at a
+  time, chunks of 4 KiB cost what they did without it (3.6 to 3.8 times a
+  plain read loop either way), and 64 KiB ones about 3 % more (1.90 against
+  1.85 times, within the noise); ``acquire(False)`` there, as
+  ``blocking=False`` measured twice the cost.
+- Chunks from the page cache a block of them per read: 4 KiB ones went from
+  3.3 to 1.0 times a plain read loop on 3.11, 3.7 to 1.6 times on 3.15.
 - Serving by the cheapest async-for step of each Python: an async
   generator's on 3.11, a coroutine method's from 3.12 on (about a third
-  cheaper there, and the generator's twice as dear as on 3.11).
+  cheaper there, and the generator's twice as dear as on 3.11). That step
+  is most of what a line costs: over lines already in a list, with no file,
+  it alone takes 1.4 to 1.9 times the plain file's text iteration and 1.5
+  to 2.6 times its binary one (bench/file.py, 3.11 to 3.15).
 """
 
 from __future__ import annotations
@@ -123,8 +129,8 @@ _NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
 # Most lines read by one call when reading a block of lines ahead, which bounds
 # how far past _READ_AHEAD a block of long lines after short ones can go.
 _LINES_PER_CALL = 256
-# Most bytes of chunks read from the page cache at once (and no more than _READ_AHEAD):
-# several chunks, in a buffer that stays in the CPU cache.
+# Most bytes read from the page cache at once (and no more than _READ_AHEAD), into
+# a buffer that stays in the CPU cache, as do the lines or chunks made of it.
 _CACHED_BLOCK = 256 << 10
 # Whether an async generator's step costs less than a coroutine method's
 # (bench/file.py, side by side: on 3.11 only; from 3.12 on, twice as much).
@@ -189,8 +195,10 @@ class Lines:
     def cached(self, file: IO[Any], position: int) -> tuple[list[bytes], int] | None:
         # From a block the page cache holds, BytesIO.readlines() gives the lines
         # the file's own readline() would: both end a line at each b"\n" only.
+        # Blocks of _CACHED_BLOCK rather than _READ_AHEAD: side by side, 5 to 15 %
+        # less time on 3.12 to 3.15 (bench/file.py), no hop being saved by more.
         if self.cache_block is None:
-            self.cache_block = bytearray(_READ_AHEAD)
+            self.cache_block = bytearray(min(_CACHED_BLOCK, _READ_AHEAD))
         cached = _read_cached(file, self.cache_block, position)
         if cached is None:
             return None
@@ -198,7 +206,7 @@ class Lines:
         lines = io.BytesIO(memoryview(self.cache_block)[:read]).readlines()
         if lines and not at_end and not lines[-1].endswith(b"\n"):
             read -= len(lines.pop())  # it may go on past what was read
-        if not lines and not at_end:  # a line longer than the block
+        if not lines and not at_end:  # a line longer than the block, or than what is cached
             return None
         return lines, read
 
@@ -259,10 +267,9 @@ class Chunks:
 
     def cached(self, file: IO[Any], position: int) -> tuple[list[memoryview], int] | None:
         # A block of chunks at a time, in this thread, into a buffer reused from
-        # block to block that stays in the CPU cache, copied out as served:
-        # against one chunk per read, the work per read is shared by several
-        # (bench/file.py, 64 KiB chunks: 1.2 to 1.5x a plain read loop, against
-        # 1.6 to 1.7x).
+        # block to block, copied out as served: against one chunk per read, the
+        # work per read is shared by several (bench/file.py, 64 KiB chunks: 1.2
+        # to 1.5x a plain read loop, against 1.6 to 1.7x).
         size = self.size
         if size >= _READ_AHEAD:  # and read(size) zero-fills no buffer of such a size
             return None
@@ -566,8 +573,12 @@ def _read_cached(file: IO[Any], into: bytearray, position: int) -> tuple[int, bo
         return None
     try:
         read = os.preadv(file.fileno(), [into], position, _NOWAIT)
-        # A short read is the end of the file, or all that is cached: a read of 0 tells which.
-        at_end = read < len(into) and not os.preadv(file.fileno(), [bytearray(1)], position + read, _NOWAIT)
     except OSError:  # EAGAIN: not cached; EOPNOTSUPP: no such reads here
         return None
-    return read, at_end
+    if read == len(into):
+        return read, False
+    # A short read is the end of the file, or all that is cached: a read past it tells which.
+    try:
+        return read, not os.preadv(file.fileno(), [bytearray(1)], position + read, _NOWAIT)
+    except BlockingIOError:  # more, not cached
+        return read, False

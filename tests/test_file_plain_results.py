@@ -336,6 +336,37 @@ async def test_a_line_longer_than_the_real_read_ahead_block_is_served_whole(disk
                 assert [line async for line in lines] == plain.readlines()
 
 
+
+@pytest.mark.parametrize("chunk_size", [None, 1000, 4096], ids=["lines", "chunks-of-1000", "chunks-of-4096"])
+async def test_a_file_the_page_cache_holds_only_the_start_of_gives_the_plain_files_pieces(
+    disk: Path, chunk_size: int | None
+) -> None:
+    # No patching: real page-cache blocks, the last cut short where the cached part
+    # ends, then the worker's blocks over the rest.
+    needs_page_cache_reads(disk)
+    content = b"".join(b"%06d %s\n" % (n, b"x" * (n % 50)) for n in range(20_000))
+    for_wrapper, for_plain = twins(disk, content)
+    cached = 300_000
+    with for_wrapper.open("rb") as file:
+        os.fsync(file.fileno())  # only clean pages can be dropped
+        os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_RANDOM)  # no read-ahead by the kernel: only what is read
+        os.pread(file.fileno(), cached, 0)
+        try:
+            os.preadv(file.fileno(), [bytearray(1)], cached + 8192, _NOWAIT or 0)
+            pytest.skip("the page cache kept what was asked to drop")
+        except BlockingIOError:
+            pass
+    reads = PageCacheReads()
+    with for_plain.open("rb") as plain, reads.counted_as("rb"):
+        async with open_async(for_wrapper, "rb") as f:
+            if chunk_size is None:
+                assert [line async for line in f] == list(plain)
+            else:
+                chunks = [chunk async for chunk in f.async_readchunks(chunk_size)]
+                assert chunks == list(iter(lambda: plain.read(chunk_size), b""))
+    assert reads.by_mode["rb"] > 0
+
 # --- differential: random programs on the wrapper and on the plain file ---
 #
 # A program is a list of operations, applied to the wrapper and to the plain
