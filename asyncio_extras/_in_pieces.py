@@ -6,7 +6,11 @@ here for 20 MiB of non-ASCII text. Made as calls of ``_PIECE`` characters,
 each holds it for about a millisecond at most, and between them the worker
 lets a thread waiting for the GIL take it. What comes back, what is raised
 and what the file holds are what the one call gives; where that cannot be
-kept, the one call is made.
+kept, the one call is made. ``writelines()`` of a list or tuple holding such
+a str writes the lines around it by ``writelines()`` and it as above: the
+same calls of ``write()``, in the same order, that the one call makes. Other
+iterables stay one call, since taking their lines ahead of writing them
+could be seen by the code that makes them.
 
 ``readlines()`` of a whole file reads all its lines in one call of C code
 that never asks whether another thread waits for the GIL, and lets one take
@@ -59,6 +63,10 @@ def apply(file: IO[Any], method: str, args: tuple[Any, ...], kwargs: dict[str, A
         text = args[0]
         if type(text) is str and len(text) > _PIECE:
             return _write(file, text)
+    if method == "writelines" and type(file) is io.TextIOWrapper and len(args) == 1:
+        lines = args[0]
+        if type(lines) in (list, tuple) and _longest(lines) > _PIECE:
+            return _writelines(file, lines)
     if method == "readlines" and type(file) in _LINE_ITERATED and len(args) <= 1:
         hint = args[0] if args else None
         if hint is None or type(hint) is int and hint <= 0:
@@ -91,6 +99,26 @@ def _write(file: io.TextIOWrapper, text: str) -> int:
     elif errors not in _NEVER_FAIL:
         return file.write(text)
     return _write_pieces(file, text)
+
+
+def _longest(lines: list[Any] | tuple[Any, ...]) -> int:
+    # str.__len__ runs no code of the caller's, as len() would on a str subclass.
+    try:
+        return max(map(str.__len__, lines), default=0)
+    except TypeError:  # not all str: the one call raises where it meets the first that is not
+        return 0
+
+
+def _writelines(file: io.TextIOWrapper, lines: list[Any] | tuple[Any, ...]) -> None:
+    # io.IOBase.writelines() is write() of each line in turn, once it has
+    # found the file open: the first writelines() below raises as it does.
+    start = 0
+    for index, line in enumerate(lines):
+        if type(line) is str and len(line) > _PIECE:
+            file.writelines(lines[start:index])
+            _write(file, line)
+            start = index + 1
+    file.writelines(lines[start:])
 
 
 def _write_pieces(file: io.TextIOWrapper, text: str) -> int:

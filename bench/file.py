@@ -162,6 +162,11 @@ async def own_write_once(path: Path, data: str | bytes, mode: str, buffering: in
         await f.write(data)
 
 
+async def own_writelines(path: Path, lines: list[str]) -> None:
+    async with open_async(path, "w") as f:
+        await f.writelines(lines)
+
+
 async def idle() -> None:
     await asyncio.sleep(0.2)
 
@@ -200,6 +205,7 @@ async def largest_stall(work: Awaitable[object]) -> float:
 async def stalls(large: Path, written: Path) -> Result:
     """The median, over a few runs, of the largest stall of each file call, with the machine's own lag."""
     text = large.read_text()[:WRITTEN]
+    non_ascii = text.replace("x", "é")
     data = text.encode()
     cases: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         (NO_FILE + "the machine's own lag", idle),
@@ -212,7 +218,8 @@ async def stalls(large: Path, written: Path) -> Result:
         ("readlines() of it, text", partial(own_read, large, "r", "readlines")),
         ("readlines() of it, binary", partial(own_read, large, "rb", "readlines")),
         (f"write() of {WRITTEN >> 20} MiB, text", partial(own_write_once, written, text, "w")),
-        ("the same, text with non-ASCII", partial(own_write_once, written, text.replace("x", "é"), "w")),
+        ("the same, text with non-ASCII", partial(own_write_once, written, non_ascii, "w")),
+        ("writelines() of a list holding that text", partial(own_writelines, written, [non_ascii])),
         (f"write() of {WRITTEN >> 20} MiB, binary", partial(own_write_once, written, data, "wb")),
         (f"write() of {WRITTEN >> 20} MiB, unbuffered", partial(own_write_once, written, data, "wb", 0)),
         ("writing 29 MB in 1 MiB writes, then closing", partial(own_write, written)),

@@ -146,6 +146,80 @@ def test_a_codec_not_known_to_split_cleanly_gets_one_write(monkeypatch: pytest.M
     assert not calls
 
 
+
+# --- writelines() of a list holding a long str ---
+
+# A line of writelines(): text, or what write() refuses in a text file.
+lines_to_write = st.one_of(st.text(characters, max_size=12), st.sampled_from([b"bytes\n", 7]))
+
+
+@given(
+    lines=st.lists(lines_to_write, max_size=6),
+    as_tuple=st.booleans(),
+    encoding=st.sampled_from(ENCODINGS),
+    errors=st.sampled_from(ENCODING_ERRORS),
+    newline=st.sampled_from(NEWLINES),
+    line_buffering=st.booleans(),
+    piece=st.integers(1, 6),
+)
+def test_writelines_in_pieces_writes_what_one_writelines_writes(
+    lines: list[Any],
+    as_tuple: bool,
+    encoding: str,
+    errors: str,
+    newline: str | None,
+    line_buffering: bool,
+    piece: int,
+) -> None:
+    given_lines = tuple(lines) if as_tuple else lines
+    with disk_folder() as folder:
+        path = folder / "file.txt"
+        outcomes: list[tuple[object, ...]] = []
+        calls: tuple[Call, Call] = (
+            lambda f: f.writelines(given_lines),
+            lambda f: apply(f, "writelines", (given_lines,)),
+        )
+        for call in calls:
+            with open(path, "w", encoding=encoding, errors=errors, newline=newline) as opened:
+                f = cast(io.TextIOWrapper, opened)
+                f.reconfigure(line_buffering=line_buffering)
+                with mock.patch.object(_in_pieces, "_PIECE", piece):
+                    written = outcome(lambda: call(f))
+                position = outcome(f.tell)
+            outcomes.append((written, position, path.read_bytes()))
+        assert outcomes[1] == outcomes[0]
+
+
+def test_writelines_of_a_list_holding_a_long_str_writes_it_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting(monkeypatch, "_write_pieces")
+    monkeypatch.setattr(_in_pieces, "_PIECE", 4)
+    lines = ["a\n", "long line é\n", "b\n", "another long line\n"]
+    with disk_folder() as folder:
+        path = folder / "file.txt"
+        for given in (lines, tuple(lines)):
+            with open(path, "w", encoding="utf-8") as f:
+                assert apply(f, "writelines", (given,)) is None
+            assert path.read_text(encoding="utf-8") == "".join(lines)
+    assert len(calls) == 4
+
+
+def test_writelines_of_other_iterables_and_short_lines_is_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lines made by a generator are made as the one call asks for them: it may look at the file meanwhile.
+    calls = counting(monkeypatch, "_writelines")
+    monkeypatch.setattr(_in_pieces, "_PIECE", 4)
+    with disk_folder() as folder, open(folder / "file.txt", "w+") as f:
+        told: list[int] = []
+
+        def lines() -> Generator[str]:
+            for line in ["a long line\n", "another long line\n"]:
+                told.append(f.tell())
+                yield line
+
+        apply(f, "writelines", (lines(),))
+        apply(f, "writelines", (["ab", "cd"],))
+        assert told == [0, 12]
+    assert not calls
+
 # --- readlines() of a whole file ---
 
 # Bytes no encoding here decodes in every position: stray continuation and lead bytes, half a UTF-16 unit.
@@ -273,5 +347,6 @@ async def test_the_wrapper_writes_a_long_str_in_pieces(monkeypatch: pytest.Monke
         path = folder / "file.txt"
         async with open_async(path, "w", newline="\r\n") as f:
             assert await f.write(text) == len(text)
-        assert path.read_bytes() == text.replace("\n", "\r\n").encode()
-    assert len(calls) == 1
+            await f.writelines(["short\n", text])
+        assert path.read_bytes() == (text + "short\n" + text).replace("\n", "\r\n").encode()
+    assert len(calls) == 2
