@@ -6,7 +6,7 @@ __all__ = ("AsyncFileWrapper", "open_async", "wrap_file")
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Generator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import partial
 from types import MethodType, TracebackType
 from typing import IO, Any, AnyStr, Generic, Self, TextIO, TypeVarTuple, cast
@@ -36,7 +36,8 @@ def open_async(
     """Return an ``AsyncFileWrapper`` that opens ``file`` on first use.
 
     The parameters are those of ``open()``, plus ``executor``, where every
-    operation on the file runs (the loop's default executor when None).
+    operation on the file runs (the loop's default executor when None): its
+    threads, as a file cannot move to another process.
     ``await open_async(...)``, ``async with open_async(...) as f`` and
     ``async for line in open_async(...)`` all open it; only the first two
     leave it open, ``async for`` closes what it opened when it ends.
@@ -126,6 +127,11 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
         *,
         executor: Executor | None = None,
     ) -> None:
+        if isinstance(executor, ProcessPoolExecutor):  # which would fail only once it had a file to pickle back
+            raise TypeError(
+                "a file's calls run in threads of this process, which a ProcessPoolExecutor does not have: "
+                "give a ThreadPoolExecutor, or None for the loop's default executor"
+            )
         self._open_args = (file, mode, buffering, encoding, errors, newline, closefd, opener)
         self._executor = executor
         self._ahead: ReadAhead | None = None  # holds the file, once open

@@ -12,7 +12,7 @@ import threading
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from unittest import mock
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _project import IMPORTED_FROM
-from asyncio_extras import AsyncFileWrapper, open_async
+from asyncio_extras import AsyncFileWrapper, open_async, wrap_file
 
 # The read-ahead's settings, patched by tests: a private module, which the stubs do not declare.
 readahead_module = importlib.import_module("asyncio_extras._readahead")
@@ -249,6 +249,21 @@ async def test_every_operation_runs_in_the_given_executor_close_included(text_fi
     finally:
         executor.shutdown()
 
+
+
+def test_a_process_pool_is_refused_before_any_file_is_opened_or_wrapped(text_file: Path) -> None:
+    # Its worker would open the file, then fail to send it back; a wrapped file's calls would fail to go.
+    pool = ProcessPoolExecutor(1)  # no process starts before a first submit
+    refused = "^a file's calls run in threads of this process, which a ProcessPoolExecutor does not have: "
+    try:
+        with pytest.raises(TypeError, match=refused):
+            open_async(text_file, executor=pool)
+        with text_file.open() as file:
+            with pytest.raises(TypeError, match=refused):
+                wrap_file(file, executor=pool)
+            assert file.readline()  # still the caller's, open
+    finally:
+        pool.shutdown()
 
 async def test_cancelling_while_the_file_opens_leaks_nothing(text_file: Path) -> None:
     gate = threading.Event()
