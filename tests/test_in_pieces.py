@@ -51,6 +51,24 @@ def outcome(call: Callable[[], Any]) -> tuple[Any, ...]:
         return ("raised", type(error), str(error), error.args, extra, fields)
 
 
+Call = Callable[[io.TextIOWrapper], object]
+
+
+def outcomes_of(
+    path: Path, opened: Callable[[], io.TextIOWrapper], calls: tuple[Call, Call], piece: int
+) -> list[tuple[object, ...]]:
+    """For each call, on the file ``opened()`` afresh at ``path``, with pieces of ``piece``: its outcome,
+    the position after it, and the bytes the file holds once closed."""
+    outcomes: list[tuple[object, ...]] = []
+    for call in calls:
+        with opened() as f:
+            with mock.patch.object(_in_pieces, "_PIECE", piece):
+                made = outcome(lambda: call(f))
+            position = outcome(f.tell)
+        outcomes.append((made, position, path.read_bytes()))
+    return outcomes
+
+
 def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
     """Count the calls of one of _in_pieces's functions, still making them."""
     calls: list[object] = []
@@ -65,8 +83,6 @@ def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
 
 
 # --- writing a long str to a text file ---
-
-Call = Callable[[io.TextIOWrapper], object]
 
 
 @given(
@@ -91,23 +107,20 @@ def test_write_in_pieces_writes_what_one_write_writes(
     write_through: bool,
     piece: int,
 ) -> None:
-    # Compared: the result or exception, the position after, and the bytes the file holds once closed.
     with disk_folder() as folder:
         path = folder / "file.txt"
-        outcomes: list[tuple[object, ...]] = []
-        writes: tuple[Call, Call] = (lambda f: f.write(text), lambda f: apply(f, "write", (text,)))
-        for write in writes:
+
+        def opened() -> io.TextIOWrapper:
             path.write_bytes(b"before\n")
-            with open(path, mode, encoding=encoding, errors="replace", newline=newline) as opened:
-                f = cast(io.TextIOWrapper, opened)
-                f.write(written_before)  # whether the byte-order mark is written already
-                f.flush()
-                f.reconfigure(errors=errors, line_buffering=line_buffering, write_through=write_through)
-                with mock.patch.object(_in_pieces, "_PIECE", piece):
-                    written = outcome(lambda: write(f))
-                position = outcome(f.tell)
-            outcomes.append((written, position, path.read_bytes()))
-        assert outcomes[1] == outcomes[0]
+            f = cast(io.TextIOWrapper, open(path, mode, encoding=encoding, errors="replace", newline=newline))
+            f.write(written_before)  # whether the byte-order mark is written already
+            f.flush()
+            f.reconfigure(errors=errors, line_buffering=line_buffering, write_through=write_through)
+            return f
+
+        calls: tuple[Call, Call] = (lambda f: f.write(text), lambda f: apply(f, "write", (text,)))
+        plain, in_pieces = outcomes_of(path, opened, calls, piece)
+        assert in_pieces == plain
 
 
 def test_a_write_of_more_than_a_piece_is_made_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,20 +187,18 @@ def test_writelines_in_pieces_writes_what_one_writelines_writes(
     given_lines = tuple(lines) if as_tuple else lines
     with disk_folder() as folder:
         path = folder / "file.txt"
-        outcomes: list[tuple[object, ...]] = []
+
+        def opened() -> io.TextIOWrapper:
+            f = open(path, "w", encoding=encoding, errors=errors, newline=newline)
+            f.reconfigure(line_buffering=line_buffering)
+            return f
+
         calls: tuple[Call, Call] = (
             lambda f: f.writelines(given_lines),
             lambda f: apply(f, "writelines", (given_lines,)),
         )
-        for call in calls:
-            with open(path, "w", encoding=encoding, errors=errors, newline=newline) as opened:
-                f = cast(io.TextIOWrapper, opened)
-                f.reconfigure(line_buffering=line_buffering)
-                with mock.patch.object(_in_pieces, "_PIECE", piece):
-                    written = outcome(lambda: call(f))
-                position = outcome(f.tell)
-            outcomes.append((written, position, path.read_bytes()))
-        assert outcomes[1] == outcomes[0]
+        plain, in_pieces = outcomes_of(path, opened, calls, piece)
+        assert in_pieces == plain
 
 
 def test_writelines_of_a_list_holding_a_long_str_writes_it_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
