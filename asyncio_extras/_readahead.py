@@ -96,8 +96,8 @@ a loaded 2-core machine, CPU time, 500,000 lines):
   generator's on 3.11, a coroutine method's from 3.12 on (about a third
   cheaper there, and the generator's twice as dear as on 3.11). That step
   is most of what a line costs: over lines already in a list, with no file,
-  it alone takes 1.4 to 1.9 times the plain file's text iteration and 1.5
-  to 2.6 times its binary one (bench/file.py, 3.11 to 3.15).
+  it alone took 1.3 to 1.9 times the plain file's text iteration and 1.2
+  to 3.3 times its binary one (bench/file.py, 3.11 to 3.15).
 """
 
 from __future__ import annotations
@@ -195,8 +195,8 @@ class Lines:
     def cached(self, file: IO[Any], position: int) -> tuple[list[bytes], int] | None:
         # From a block the page cache holds, BytesIO.readlines() gives the lines
         # the file's own readline() would: both end a line at each b"\n" only.
-        # Blocks of _CACHED_BLOCK rather than _READ_AHEAD: side by side, 5 to 15 %
-        # less time on 3.12 to 3.15 (bench/file.py), no hop being saved by more.
+        # Blocks of _CACHED_BLOCK rather than _READ_AHEAD: side by side, pinned,
+        # up to 15 % less time (3.11 to 3.15), no hop being saved by more.
         if self.cache_block is None:
             self.cache_block = bytearray(min(_CACHED_BLOCK, _READ_AHEAD))
         cached = _read_cached(file, self.cache_block, position)
@@ -269,7 +269,7 @@ class Chunks:
         # A block of chunks at a time, in this thread, into a buffer reused from
         # block to block, copied out as served: against one chunk per read, the
         # work per read is shared by several (bench/file.py, 64 KiB chunks: 1.2
-        # to 1.5x a plain read loop, against 1.6 to 1.7x).
+        # to 1.5x a plain read loop on 3.11 to 3.15, against 1.4 to 1.9x).
         size = self.size
         if size >= _READ_AHEAD:  # and read(size) zero-fills no buffer of such a size
             return None
