@@ -24,6 +24,7 @@ import warnings
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 from unittest import mock
@@ -365,6 +366,30 @@ async def test_a_file_the_page_cache_holds_only_the_start_of_gives_the_plain_fil
             else:
                 chunks = [chunk async for chunk in f.async_readchunks(chunk_size)]
                 assert chunks == list(iter(lambda: plain.read(chunk_size), b""))
+    assert reads.by_mode["rb"] > 0
+
+
+@pytest.mark.parametrize("pieces", ["lines", "chunks"])
+async def test_a_piece_cut_short_by_the_end_of_a_file_that_grows_is_served_only_where_the_plain_file_serves_it(
+    disk: Path, pieces: str
+) -> None:
+    # A log being written: the plain file gives a line without its b"\n", or a chunk
+    # short of its size, only where the file ends when that call is made. Here the end
+    # was read from the page cache with the pieces before it, then the file grew.
+    needs_page_cache_reads(disk)
+    for_wrapper, for_plain = twins(disk, b"a\nb\npar")
+    reads = PageCacheReads()
+    with for_plain.open("rb") as plain, reads.counted_as("rb"):
+        async with open_async(for_wrapper, "rb") as f:
+            if pieces == "lines":
+                served, plain_call = aiter(f), plain.readline
+            else:
+                served, plain_call = f.async_readchunks(3), partial(plain.read, 3)
+            assert await anext(served) == plain_call()
+            for path in (for_wrapper, for_plain):
+                with path.open("ab") as writer:
+                    writer.write(b"tial\n")
+            assert [piece async for piece in served] == list(iter(plain_call, b""))
     assert reads.by_mode["rb"] > 0
 
 # --- differential: random programs on the wrapper and on the plain file ---
