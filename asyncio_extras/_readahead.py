@@ -204,8 +204,10 @@ class Lines:
             return None
         read, at_end = cached
         lines = io.BytesIO(memoryview(self.cache_block)[:read]).readlines()
-        if lines and not at_end and not lines[-1].endswith(b"\n"):
-            read -= len(lines.pop())  # it may go on past what was read
+        # A last line with no b"\n" may go on past what was read or, where the file
+        # ends now, once it grows: it is served alone, read when it is asked for.
+        if lines and not lines[-1].endswith(b"\n") and (len(lines) > 1 or not at_end):
+            read -= len(lines.pop())
         if not lines and not at_end:  # a line longer than the block, or than what is cached
             return None
         return lines, read
@@ -279,8 +281,10 @@ class Chunks:
         if cached is None:
             return None
         read, at_end = cached
-        if not at_end:
-            read -= read % size  # only whole chunks, but at the end
+        # Whole chunks only: a short one, where the file ends now, is served alone,
+        # read when it is asked for, as the file may grow before then.
+        if read > size or not at_end:
+            read -= read % size
             if not read:
                 return None
         return self._cut(self.chunk_buffer, read), read
