@@ -392,6 +392,25 @@ async def test_a_piece_cut_short_by_the_end_of_a_file_that_grows_is_served_only_
             assert [piece async for piece in served] == list(iter(plain_call, b""))
     assert reads.by_mode["rb"] > 0
 
+
+@pytest.mark.parametrize("mode", ["rb", "r+b", "r"])
+async def test_one_iterator_taken_turns_at_by_two_tasks_serves_each_piece_once(disk: Path, mode: str) -> None:
+    # As two threads' next() calls on one plain file do. The coroutine protocol only: an
+    # async generator (3.11's) refuses an anext() while another waits, as all of them do.
+    for_wrapper, for_plain = twins(disk, b"".join(b"%d\n" % n for n in range(50)))
+    served: list[Any] = []
+    with read_ahead_of(1 << 20, by_generator=False), for_plain.open(mode) as plain:
+        async with open_async(for_wrapper, mode) as f:
+            lines = aiter(f)
+
+            async def take_turns() -> None:
+                async for line in lines:
+                    served.append(line)
+                    await asyncio.sleep(0)  # the other task's turn
+
+            await asyncio.gather(take_turns(), take_turns())
+        assert sorted(served) == sorted(plain)
+
 # --- differential: random programs on the wrapper and on the plain file ---
 #
 # A program is a list of operations, applied to the wrapper and to the plain
