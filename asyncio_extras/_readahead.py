@@ -530,7 +530,9 @@ class Pieces:
 
     def _serve(self) -> Any:
         """Serve the first piece of a batch of at most those left before the loop's next turn; the lock is held."""
-        unserved, room = self._ahead.unserved, _PIECES_PER_TURN - self._pieces_since_turn
+        # At least the piece asked for: where tasks take turns at one iterator, another
+        # may have begun a batch while this one's task had the loop's turn.
+        unserved, room = self._ahead.unserved, max(1, _PIECES_PER_TURN - self._pieces_since_turn)
         self._pieces_since_turn += min(room, length_hint(unserved))  # counted when the batch begins
         batch = islice(unserved, room)
         self._batch = map(bytes, batch) if self._kind.binary and isinstance(self._kind, Chunks) else batch
