@@ -564,6 +564,29 @@ async def test_cached_blocks_are_chunked_without_a_thread_hop_each(cached_blocks
     assert hops == 2  # open and close: every block, and the end of the file, come from the cache
 
 
+async def test_chunks_of_a_byte_from_the_page_cache_hold_views_of_a_turn_of_them_not_of_a_block(
+    tmp_path: Path,
+) -> None:
+    # A view of each chunk of a block is some 180 bytes: of each byte of 256 KiB, 48 MB.
+    path = tmp_path / "bytes.bin"
+    path.write_bytes(os.urandom(256 << 10))
+    if not reads_from_the_page_cache(path):
+        pytest.skip("no reads from the page cache that fail rather than wait, on this system")
+    async with open_async(path, "rb") as f:
+        chunks = f.async_readchunks(1)
+        tracemalloc.start()
+        try:
+            first = await anext(chunks)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        close = getattr(chunks, "aclose", None)  # an async generator's, on 3.11
+        if close is not None:
+            await close()
+    assert first == path.read_bytes()[:1]
+    assert peak < 4 << 20
+
+
 async def test_cached_lines_are_served_without_a_thread_hop_each(cached_blocks: Path) -> None:
     cached_blocks.write_bytes(b"".join(b"x" * (n % 300) + b"\n" for n in range(1000)) + b"no end")
     lines, hops = await pieces_and_hops(cached_blocks)
