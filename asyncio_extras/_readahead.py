@@ -275,8 +275,9 @@ class Chunks:
         size = self.size
         if size >= _READ_AHEAD:  # and read(size) zero-fills no buffer of such a size
             return None
-        if self.chunk_buffer is None:
-            self.chunk_buffer = bytearray(size * max(1, min(_CACHED_BLOCK, _READ_AHEAD) // size))
+        if self.chunk_buffer is None:  # no more chunks than a turn serves: a view costs some 180 bytes
+            chunks = min(_CACHED_BLOCK, _READ_AHEAD) // size
+            self.chunk_buffer = bytearray(size * max(1, min(chunks, _PIECES_PER_TURN)))
         cached = _read_cached(file, self.chunk_buffer, position)
         if cached is None:
             return None
