@@ -5,8 +5,9 @@ from __future__ import annotations
 __all__ = ("AsyncFileWrapper", "open_async", "wrap_file")
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Callable, Generator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from functools import partial
 from types import MethodType, TracebackType
 from typing import IO, Any, AnyStr, Generic, Self, TextIO, TypeVarTuple, cast
@@ -127,7 +128,10 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
         *,
         executor: Executor | None = None,
     ) -> None:
-        if isinstance(executor, ProcessPoolExecutor):  # which would fail only once it had a file to pickle back
+        # A process pool would fail only once it had a file to pickle back. Its module, which imports
+        # multiprocessing, is looked up rather than imported: where it is not, there is no such pool.
+        process = sys.modules.get("concurrent.futures.process")
+        if process is not None and isinstance(executor, process.ProcessPoolExecutor):
             raise TypeError(
                 "a file's calls run in threads of this process, which a ProcessPoolExecutor does not have: "
                 "give a ThreadPoolExecutor, or None for the loop's default executor"
