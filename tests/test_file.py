@@ -257,10 +257,10 @@ def test_a_process_pool_is_refused_before_any_file_is_opened_or_wrapped(text_fil
     refused = "^a file's calls run in threads of this process, which a ProcessPoolExecutor does not have: "
     try:
         with pytest.raises(TypeError, match=refused):
-            open_async(text_file, executor=pool)
+            _ = open_async(text_file, executor=pool)
         with text_file.open() as file:
             with pytest.raises(TypeError, match=refused):
-                wrap_file(file, executor=pool)
+                _ = wrap_file(file, executor=pool)
             assert file.readline()  # still the caller's, open
     finally:
         pool.shutdown()
