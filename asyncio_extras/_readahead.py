@@ -40,6 +40,11 @@ Invariants, held by every method:
   raises: never past an error the plain file would raise later, and nothing
   that was read before it is lost. Serving raises that error after the
   pieces, and the file is then where the plain file is after raising it.
+- A piece that the plain call gives short only because the file ends there
+  (a last line with no line end, a short last chunk) is held only alone:
+  read ahead after others, it is left to be read when asked for, as the
+  file may have grown by then (a log being written), and the plain call,
+  made then, gives more.
 - The page cache is read only in files the process cannot write through
   this file object: a write pending in a buffered writer, or one made by
   ``"a"`` mode at the end of the file, is never beneath what is served.
@@ -152,6 +157,8 @@ class Lines:
     def __init__(self, binary: bool) -> None:
         self.binary = binary
         self.empty: Any = b"" if binary else ""
+        # How lines end: in binary files at b"\n" only; in text files also at "\r", by the newline setting.
+        self.ends: Any = (b"\n",) if binary else ("\n", "\r")
         self.cache_block: bytearray | None = None  # reused by page-cache reads, one per iterator
 
     def __eq__(self, other: object) -> bool:
@@ -160,6 +167,10 @@ class Lines:
     def one(self, file: IO[Any]) -> list[Any]:
         line = file.readline()
         return [line] if line else []
+
+    def cut_short(self, line: Any) -> bool:
+        """Whether ``line`` ends only because the file does: it goes on once the file grows."""
+        return not line.endswith(self.ends)
 
     def block(self, file: IO[Any], start: int) -> tuple[list[Any], Exception | None]:
         # Lines, a readline() call each, until about _READ_AHEAD bytes are read
@@ -206,7 +217,7 @@ class Lines:
         lines = io.BytesIO(memoryview(self.cache_block)[:read]).readlines()
         # A last line with no b"\n" may go on past what was read or, where the file
         # ends now, once it grows: it is served alone, read when it is asked for.
-        if lines and not lines[-1].endswith(b"\n") and (len(lines) > 1 or not at_end):
+        if lines and self.cut_short(lines[-1]) and (len(lines) > 1 or not at_end):
             read -= len(lines.pop())
         if not lines and not at_end:  # a line longer than the block, or than what is cached
             return None
@@ -230,6 +241,10 @@ class Chunks:
     def one(self, file: IO[Any]) -> list[Any]:
         chunk = file.read(self.size)
         return [chunk] if chunk else []
+
+    def cut_short(self, chunk: Any) -> bool:
+        """Whether ``chunk`` is short because the file ends: it is longer once the file grows."""
+        return len(chunk) < self.size
 
     def block(self, file: IO[Any], start: int) -> tuple[list[Any], Exception | None]:
         size = self.size
@@ -397,6 +412,11 @@ class ReadAhead:
         pieces, error = kind.block(file, start)
         if error is not None and not pieces:
             raise error  # where the plain file raises it; nothing to give back
+        if error is None and len(pieces) > 1 and kind.cut_short(pieces[-1]):
+            # Where the file ends now; grown by the time the plain call is made, it gives more.
+            # Left to be read again, alone, when it is asked for.
+            pieces.pop()
+            self._go_past(kind, start, pieces)
         self._hold(Held.READ, kind, pieces, start, error)
         return bool(pieces)
 
@@ -407,17 +427,20 @@ class ReadAhead:
             return
         # The event-loop thread serves pieces without the lock (see the invariants).
         unserved = len(list(self.unserved))
-        served = len(self.pieces) - unserved
+        served = self.pieces[: len(self.pieces) - unserved]
         all_read_served = held is Held.READ and not unserved and self.error is None
-        consumed = 0 if held is Held.PAST or all_read_served or self.text else self._consumed(served)
         self._hold(Held.NOTHING, None, [])
         if held is Held.PAST or all_read_served:
             return  # the file is just past what was served
+        self._go_past(cast(Kind, kind), start, served)
+
+    def _go_past(self, kind: Kind, start: int, pieces: list[Any]) -> None:
+        """Put the file just past ``pieces``, the first that the plain calls of ``kind`` give from ``start``."""
         if not self.text:
-            self.file.seek(start + consumed)
-        else:  # text positions are opaque cookies: the served pieces' calls again, from the start
+            self.file.seek(start + sum(map(len, pieces)))
+        else:  # text positions are opaque cookies: the pieces' calls again, from the start
             self.file.seek(start)
-            cast(Kind, kind).replay(self.file, served)
+            kind.replay(self.file, len(pieces))
 
     def drop(self) -> None:
         """Forget what was read ahead, as closing the file does."""

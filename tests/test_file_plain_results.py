@@ -13,6 +13,7 @@ Private names patched here, wherever the read-ahead lives, all in
 
 import asyncio
 import contextlib
+from contextlib import nullcontext
 import gc
 import importlib
 import os
@@ -370,27 +371,35 @@ async def test_a_file_the_page_cache_holds_only_the_start_of_gives_the_plain_fil
 
 
 @pytest.mark.parametrize("pieces", ["lines", "chunks"])
+@pytest.mark.parametrize(
+    "mode", ["rb", "r+b", "r", "rb, not in the page cache"], ids=["rb", "r+b", "r", "rb-uncached"]
+)
 async def test_a_piece_cut_short_by_the_end_of_a_file_that_grows_is_served_only_where_the_plain_file_serves_it(
-    disk: Path, pieces: str
+    disk: Path, pieces: str, mode: str
 ) -> None:
-    # A log being written: the plain file gives a line without its b"\n", or a chunk
+    # A log being written: the plain file gives a line without its line end, or a chunk
     # short of its size, only where the file ends when that call is made. Here the end
-    # was read from the page cache with the pieces before it, then the file grew.
-    needs_page_cache_reads(disk)
+    # was read ahead with the pieces before it (from the page cache in "rb", by the
+    # worker thread otherwise), then the file grew.
+    cached = mode == "rb"
+    if cached:
+        needs_page_cache_reads(disk)
+    mode = mode.split(",")[0]
     for_wrapper, for_plain = twins(disk, b"a\nb\npar")
     reads = PageCacheReads()
-    with for_plain.open("rb") as plain, reads.counted_as("rb"):
-        async with open_async(for_wrapper, "rb") as f:
-            if pieces == "lines":
-                served, plain_call = aiter(f), plain.readline
-            else:
-                served, plain_call = f.async_readchunks(3), partial(plain.read, 3)
-            assert await anext(served) == plain_call()
-            for path in (for_wrapper, for_plain):
-                with path.open("ab") as writer:
-                    writer.write(b"tial\n")
-            assert [piece async for piece in served] == list(iter(plain_call, b""))
-    assert reads.by_mode["rb"] > 0
+    with for_plain.open(mode) as plain, reads.counted_as(mode):
+        with mock.patch.object(os, "preadv", side_effect=BlockingIOError) if mode == "rb" and not cached else nullcontext():
+            async with open_async(for_wrapper, mode) as f:
+                if pieces == "lines":
+                    served, plain_call = aiter(f), plain.readline
+                else:
+                    served, plain_call = f.async_readchunks(3), partial(plain.read, 3)
+                assert await anext(served) == plain_call()
+                for path in (for_wrapper, for_plain):
+                    with path.open("ab") as writer:
+                        writer.write(b"tial\n")
+                assert [piece async for piece in served] == list(iter(plain_call, b"" if "b" in mode else ""))
+    assert (reads.by_mode[mode] > 0) == cached
 
 
 @pytest.mark.parametrize("mode", ["rb", "r+b", "r"])
