@@ -255,7 +255,7 @@ class Chunks:
                 file.seek(start)
         chunks: list[Any] = []
         try:
-            chunks.extend(islice(iter(partial(file.read, size), self.empty), max(1, _READ_AHEAD // size)))
+            chunks.extend(islice(iter(partial(file.read, size), self.empty), self._per_block(_READ_AHEAD)))
         except Exception as error:
             return chunks, error
         return chunks, None
@@ -274,7 +274,7 @@ class Chunks:
         size = self.size
         if self.block_buffer is None:  # no larger than the rest of the file: fresh memory is slow to fault in
             chunks_left = -(-(os.fstat(file.fileno()).st_size - file.tell()) // size)
-            self.block_buffer = bytearray(size * max(1, min(chunks_left, _READ_AHEAD // size)))
+            self.block_buffer = bytearray(size * max(1, min(chunks_left, self._per_block(_READ_AHEAD))))
         return self._cut(self.block_buffer, cast("io.BufferedIOBase", file).readinto(self.block_buffer))
 
     def replay(self, file: IO[Any], count: int) -> None:
@@ -290,9 +290,8 @@ class Chunks:
         size = self.size
         if size >= _READ_AHEAD:  # and read(size) zero-fills no buffer of such a size
             return None
-        if self.chunk_buffer is None:  # no more chunks than a turn serves: a view costs some 180 bytes
-            chunks = min(_CACHED_BLOCK, _READ_AHEAD) // size
-            self.chunk_buffer = bytearray(size * max(1, min(chunks, _PIECES_PER_TURN)))
+        if self.chunk_buffer is None:
+            self.chunk_buffer = bytearray(size * self._per_block(min(_CACHED_BLOCK, _READ_AHEAD)))
         cached = _read_cached(file, self.chunk_buffer, position)
         if cached is None:
             return None
@@ -304,6 +303,14 @@ class Chunks:
             if not read:
                 return None
         return self._cut(self.chunk_buffer, read), read
+
+    def _per_block(self, block: int) -> int:
+        """How many chunks a block of about ``block`` bytes holds: no more than a turn serves.
+
+        A chunk held costs some 180 bytes beside its data (a view, or a small
+        bytes object): chunks of a byte, a block's worth, would take 180 MB.
+        """
+        return max(1, min(block // self.size, _PIECES_PER_TURN))
 
     def _cut(self, buffer: bytearray, length: int) -> list[memoryview]:
         """The chunks of the first ``length`` bytes of ``buffer``, as views."""

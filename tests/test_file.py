@@ -4,6 +4,7 @@ import asyncio
 import errno
 import gc
 import importlib
+import io
 import os
 import shutil
 import subprocess
@@ -593,6 +594,30 @@ async def test_chunks_of_a_byte_from_the_page_cache_hold_views_of_a_turn_of_them
         if close is not None:
             await close()
     assert first == path.read_bytes()[:1]
+    assert peak < 4 << 20
+
+
+@pytest.mark.parametrize("wrapped", ["r+b", "io.BytesIO"])
+async def test_chunks_of_a_byte_read_by_the_worker_hold_a_turn_of_them_not_a_block(
+    tmp_path: Path, wrapped: str
+) -> None:
+    # The worker's blocks are about 1 MiB: of chunks of a byte, a million views or bytes objects.
+    data = os.urandom(2 << 20)
+    path = tmp_path / "bytes.bin"
+    path.write_bytes(data)
+    with path.open("r+b") if wrapped == "r+b" else io.BytesIO(data) as file:
+        f = wrap_file(file)
+        chunks = f.async_readchunks(1)
+        tracemalloc.start()
+        try:
+            first = await anext(chunks)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        close = getattr(chunks, "aclose", None)  # an async generator's, on 3.11
+        if close is not None:
+            await close()
+    assert first == data[:1]
     assert peak < 4 << 20
 
 
