@@ -101,8 +101,8 @@ a loaded 2-core machine, CPU time, 500,000 lines):
   generator's on 3.11, a coroutine method's from 3.12 on (about a third
   cheaper there, and the generator's twice as dear as on 3.11). That step
   is most of what a line costs: over lines already in a list, with no file,
-  it alone took 1.3 to 1.9 times the plain file's text iteration and 1.2
-  to 3.3 times its binary one (bench/file.py, 3.11 to 3.15).
+  it alone took 1.3 to 2.2 times the plain file's text iteration and 1.2
+  to 3.3 times its binary one (bench/file.py, 3.11 to 3.15, two runs).
 """
 
 from __future__ import annotations
