@@ -583,16 +583,7 @@ async def test_chunks_of_a_byte_from_the_page_cache_hold_views_of_a_turn_of_them
     if not reads_from_the_page_cache(path):
         pytest.skip("no reads from the page cache that fail rather than wait, on this system")
     async with open_async(path, "rb") as f:
-        chunks = f.async_readchunks(1)
-        tracemalloc.start()
-        try:
-            first = await anext(chunks)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        close = getattr(chunks, "aclose", None)  # an async generator's, on 3.11
-        if close is not None:
-            await close()
+        first, peak = await first_byte_and_peak_memory(f)
     assert first == path.read_bytes()[:1]
     assert peak < 4 << 20
 
@@ -606,19 +597,24 @@ async def test_chunks_of_a_byte_read_by_the_worker_hold_a_turn_of_them_not_a_blo
     path = tmp_path / "bytes.bin"
     path.write_bytes(data)
     with path.open("r+b") if wrapped == "r+b" else io.BytesIO(data) as file:
-        f = wrap_file(file)
-        chunks = f.async_readchunks(1)
-        tracemalloc.start()
-        try:
-            first = await anext(chunks)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        close = getattr(chunks, "aclose", None)  # an async generator's, on 3.11
-        if close is not None:
-            await close()
+        first, peak = await first_byte_and_peak_memory(wrap_file(file))
     assert first == data[:1]
     assert peak < 4 << 20
+
+
+async def first_byte_and_peak_memory(f: AsyncFileWrapper[bytes]) -> tuple[bytes, int]:
+    """The first chunk of a byte of ``f``, and the most memory taken while it was read ahead and served."""
+    chunks = f.async_readchunks(1)
+    tracemalloc.start()
+    try:
+        first = await anext(chunks)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    close = getattr(chunks, "aclose", None)  # an async generator's, on 3.11
+    if close is not None:
+        await close()
+    return first, peak
 
 
 async def test_cached_lines_are_served_without_a_thread_hop_each(cached_blocks: Path) -> None:
