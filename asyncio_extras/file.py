@@ -20,6 +20,13 @@ from asyncio_extras._workers import call_in_worker, submit
 # (PEP 696), which typing has from 3.13 only: a TypeVarTuple lets both
 # AsyncFileWrapper[str] and AsyncFileWrapper[bytes, BufferedReader] subscript.
 _FileType = TypeVarTuple("_FileType")
+# Executors whose workers are other processes or interpreters, which would fail only once they had a file
+# to send back (an interpreter pool is a thread pool's subclass). By module and name: a module looked up,
+# not imported (the process pool's imports multiprocessing), as where it is not imported there is no such pool.
+_ELSEWHERE = (
+    ("concurrent.futures.process", "ProcessPoolExecutor"),
+    ("concurrent.futures.interpreter", "InterpreterPoolExecutor"),
+)
 
 
 def open_async(
@@ -38,7 +45,7 @@ def open_async(
 
     The parameters are those of ``open()``, plus ``executor``, where every
     operation on the file runs (the loop's default executor when None): its
-    threads, as a file cannot move to another process.
+    threads, as a file cannot move to another process or interpreter.
     ``await open_async(...)``, ``async with open_async(...) as f`` and
     ``async for line in open_async(...)`` all open it; only the first two
     leave it open, ``async for`` closes what it opened when it ends.
@@ -128,14 +135,13 @@ class AsyncFileWrapper(Generic[AnyStr, *_FileType]):
         *,
         executor: Executor | None = None,
     ) -> None:
-        # A process pool would fail only once it had a file to pickle back. Its module, which imports
-        # multiprocessing, is looked up rather than imported: where it is not, there is no such pool.
-        process = sys.modules.get("concurrent.futures.process")
-        if process is not None and isinstance(executor, process.ProcessPoolExecutor):
-            raise TypeError(
-                "a file's calls run in threads of this process, which a ProcessPoolExecutor does not have: "
-                "give a ThreadPoolExecutor, or None for the loop's default executor"
-            )
+        for module, name in _ELSEWHERE:
+            pool = getattr(sys.modules.get(module), name, None)
+            if pool is not None and isinstance(executor, pool):
+                raise TypeError(
+                    f"a file's calls run in threads of this interpreter, and {name} runs them elsewhere: "
+                    "give a ThreadPoolExecutor, or None for the loop's default executor"
+                )
         self._open_args = (file, mode, buffering, encoding, errors, newline, closefd, opener)
         self._executor = executor
         self._ahead: ReadAhead | None = None  # holds the file, once open
