@@ -203,7 +203,7 @@ class Lines:
     def replay(self, file: IO[Any], count: int) -> None:
         deque(islice(iter(file.readline, self.empty), count), maxlen=0)
 
-    def cached(self, file: IO[Any], position: int) -> tuple[list[bytes], int] | None:
+    def cached(self, file: IO[Any], position: int) -> tuple[list[bytes], int, bool] | None:
         # From a block the page cache holds, BytesIO.readlines() gives the lines
         # the file's own readline() would: both end a line at each b"\n" only.
         # Blocks of _CACHED_BLOCK rather than _READ_AHEAD: side by side, pinned,
@@ -214,14 +214,7 @@ class Lines:
         if cached is None:
             return None
         read, at_end = cached
-        lines = io.BytesIO(memoryview(self.cache_block)[:read]).readlines()
-        # A last line with no b"\n" may go on past what was read or, where the file
-        # ends now, once it grows: it is served alone, read when it is asked for.
-        if lines and self.cut_short(lines[-1]) and (len(lines) > 1 or not at_end):
-            read -= len(lines.pop())
-        if not lines and not at_end:  # a line longer than the block, or than what is cached
-            return None
-        return lines, read
+        return io.BytesIO(memoryview(self.cache_block)[:read]).readlines(), read, at_end
 
 
 class Chunks:
@@ -282,7 +275,7 @@ class Chunks:
         for _ in range(count):
             read(self.size)
 
-    def cached(self, file: IO[Any], position: int) -> tuple[list[memoryview], int] | None:
+    def cached(self, file: IO[Any], position: int) -> tuple[list[memoryview], int, bool] | None:
         # A block of chunks at a time, in this thread, into a buffer reused from
         # block to block, copied out as served: against one chunk per read, the
         # work per read is shared by several (bench/file.py, 64 KiB chunks: 1.2
@@ -296,13 +289,7 @@ class Chunks:
         if cached is None:
             return None
         read, at_end = cached
-        # Whole chunks only: a short one, where the file ends now, is served alone,
-        # read when it is asked for, as the file may grow before then.
-        if read > size or not at_end:
-            read -= read % size
-            if not read:
-                return None
-        return self._cut(self.chunk_buffer, read), read
+        return self._cut(self.chunk_buffer, read), read, at_end
 
     def _per_block(self, block: int) -> int:
         """How many chunks a block of about ``block`` bytes holds: no more than a turn serves.
@@ -375,7 +362,13 @@ class ReadAhead:
         cached = kind.cached(self.file, position)
         if cached is None:
             return None
-        pieces, read = cached
+        pieces, read, at_end = cached
+        # A last piece cut short goes on past what was read or, where the file ends
+        # now, once it grows: it is held only alone (see the invariants).
+        if pieces and kind.cut_short(pieces[-1]) and (len(pieces) > 1 or not at_end):
+            read -= len(pieces.pop())
+        if not pieces and not at_end:  # a piece longer than what was read, or than what is cached
+            return None
         self._hold(Held.CACHED, kind, pieces, position, end=position + read)
         return read
 
